@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import abc
 import dataclasses
+import errno
 from typing import Iterable, NamedTuple, Optional
 
 
@@ -34,7 +35,7 @@ class NetdevError(Exception):
 class VnetHdr(NamedTuple):
     """struct virtio_net_hdr (without num_buffers), host byte order."""
     flags: int = 0          # VIRTIO_NET_HDR_F_NEEDS_CSUM = 1, DATA_VALID = 2
-    gso_type: int = 0       # NONE 0, TCPV4 1, UDP 3, TCPV6 4, ECN 0x80
+    gso_type: int = 0       # NONE 0, TCPV4 1, UDP 3 (UFO), TCPV6 4, UDP_L4 5 (USO), ECN 0x80
     hdr_len: int = 0
     gso_size: int = 0
     csum_start: int = 0
@@ -47,6 +48,7 @@ VNET_HDR_GSO_NONE = 0
 VNET_HDR_GSO_TCPV4 = 1
 VNET_HDR_GSO_UDP = 3
 VNET_HDR_GSO_TCPV6 = 4
+VNET_HDR_GSO_UDP_L4 = 5
 VNET_HDR_GSO_ECN = 0x80
 
 
@@ -110,3 +112,14 @@ class Netdev(abc.ABC):
     def get_admin_state(self) -> str:
         """'up' or 'down' (IFF_UP)."""
         return "up"
+
+    # ---- configured by the control plane ----
+    def set_mtu(self, mtu: int) -> None:
+        """Change the device's MTU (Interface mtu_request)."""
+        raise NetdevError("%s: cannot set MTU (Operation not supported)" % self.name,
+                          errno.EOPNOTSUPP)
+
+    def set_mac(self, mac: bytes) -> None:
+        """Change the device's Ethernet address (e.g. a bridge's local port)."""
+        raise NetdevError("%s: cannot set Ethernet address (Operation not supported)"
+                          % self.name, errno.EOPNOTSUPP)
