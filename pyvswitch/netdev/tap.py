@@ -13,7 +13,8 @@ knows it.  Writes accept a partial checksum and the same GSO types; a UDP GSO
 frame for a kernel without USO is segmented in software first.
 
 The kernel gives the device a random locally administered MAC, as OVS's
-internal ports get.  The device is brought up on creation.
+internal ports get.  Like OVS's internal ports, the device is left down: the
+user brings it up (`ip link set br0 up`).
 
 Receive reads the descriptor until it would block or the batch is full (the
 kernel has no batched read for TAPs).  Counters are kept here, from the switch's
@@ -95,7 +96,6 @@ class TapNetdev(Netdev):
             fcntl.ioctl(self._fd, TUNSETVNETHDRSZ, struct.pack("i", VNET_HDR_SIZE))
             self._gso_types = self._set_offloads()
             self._ifindex = linkinfo.query_link(name=name).ifindex
-            linkinfo.set_link(self._ifindex, up=True)
             self._link = linkinfo.query_link(ifindex=self._ifindex)
         except OSError as e:
             os.close(self._fd)
