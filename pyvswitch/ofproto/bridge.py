@@ -1,0 +1,182 @@
+"""One OpenFlow switch on the shared datapath: its ports, flow table and MAC learning table.
+
+The daemon's bridge layer drives a `Bridge` from the database (ports, Port VLAN columns,
+Bridge other_config); the datapath calls back into it through the `UpcallHandler` interface:
+`translate(key, frame, side_effects=...)` turns a flow key whose in_port is one of this
+bridge's datapath ports into datapath actions plus the wildcard mask of every key bit the
+answer depends on (see pyvswitch.ofproto.xlate).
+
+Ports have two numbers: the OpenFlow port number the database and controllers use (LOCAL,
+65534, is the bridge's own internal port) and the datapath port number the datapath assigns
+in `add_port`; translation speaks OpenFlow internally and datapath numbers at its edges.
+
+Invariants:
+  * every state change that can alter a translation (ports, VLAN config, flow table, MAC
+    table contents, bridge options) is followed by `datapath.invalidate()`, called without
+    holding the bridge's lock, so cached datapath flows never outlive the state they came from;
+  * changing a port's VLAN config or removing it forgets the addresses learned on it;
+  * MAC learning happens only in translations with side_effects=True; expiry is done by `run`
+    (which the daemon calls periodically) and by learning, and lookups already ignore entries
+    past their age, so a translation never forwards by an expired entry;
+  * a translation without side effects (revalidation, trace) of a packet that would have
+    taught the table something answers with an exact-match mask: the datapath's revalidator
+    then drops the cached flow, so the next such packet is an upcall that learns (otherwise a
+    flow revalidated after `fdb/flush` would keep its source unlearned for as long as it hits).
+
+Threads: translate runs on the datapath's threads, everything else on the control thread;
+one lock serializes them.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from typing import Callable
+
+from pyvswitch.fields import KEY_BITS
+from pyvswitch.flow import FlowView
+from pyvswitch.netdev.base import Netdev
+from pyvswitch.ofproto import xlate
+from pyvswitch.ofproto.mac_learning import (DEFAULT_AGING_TIME, DEFAULT_MAX_ENTRIES, MacEntry,
+                                            MacTable, MacTableStats)
+from pyvswitch.ofproto.vlan import PortVlanConfig, VlanPolicy
+
+__all__ = ["Bridge", "PortVlanConfig", "LOCAL"]
+
+#: OpenFlow port number of the bridge's own internal port.
+LOCAL = xlate.OFPP_LOCAL
+
+_TRUNK_ALL = VlanPolicy.from_config(PortVlanConfig())
+_EXACT = (1 << KEY_BITS) - 1
+
+
+class Bridge:
+    def __init__(self, name: str, datapath, *, clock: Callable[[], float] = time.monotonic):
+        self.name = name
+        self.datapath = datapath
+        self.datapath_id = 0
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._macs = MacTable()
+        self._flow_table = xlate.FlowTable.normal_only()
+        self._forward_bpdu = False
+        self._names: dict[int, str] = {}              # ofport -> port name
+        self._of_to_dp: dict[int, int] = {}
+        self._vlan_configs: dict[int, PortVlanConfig] = {}
+        self._vlans: dict[int, VlanPolicy] = {}
+        self._snapshot = xlate.BridgeSnapshot({}, {}, {})
+
+    # ---- UpcallHandler ----
+    def translate(self, key: int, frame: bytes | None, *, side_effects: bool) -> tuple[list, int]:
+        view = FlowView(key)
+        with self._lock:
+            translation = xlate.translate(view, self._flow_table, self._snapshot, self._macs,
+                                          self._clock(), side_effects)
+        if translation.table_changed:
+            self.datapath.invalidate()
+        return translation.actions, _EXACT if translation.learning_pending else view.wc
+
+    # ---- configuration ----
+    def set_config(self, *, mac_aging_time: int = DEFAULT_AGING_TIME,
+                   mac_table_size: int = DEFAULT_MAX_ENTRIES, forward_bpdu: bool = False) -> None:
+        """Bridge other_config: mac-aging-time, mac-table-size, forward-bpdu."""
+        with self._lock:
+            changed = self._macs.set_aging_time(mac_aging_time)
+            changed |= self._macs.set_max_entries(mac_table_size)
+            changed |= self._macs.expire(self._clock())
+            if forward_bpdu != self._forward_bpdu:
+                self._forward_bpdu = forward_bpdu
+                self._rebuild_snapshot()
+                changed = True
+        if changed:
+            self.datapath.invalidate()
+
+    def set_flow_table(self, table: xlate.FlowTable) -> None:
+        with self._lock:
+            self._flow_table = table
+        self.datapath.invalidate()
+
+    def add_port(self, ofport: int, name: str, netdev: Netdev) -> None:
+        with self._lock:
+            if ofport in self._of_to_dp:
+                raise ValueError("%s: OpenFlow port %d already in use" % (self.name, ofport))
+        dp_port = self.datapath.add_port(netdev, self)
+        with self._lock:
+            self._names[ofport] = name
+            self._of_to_dp[ofport] = dp_port
+            self._vlan_configs[ofport] = PortVlanConfig()
+            self._vlans[ofport] = _TRUNK_ALL
+            self._rebuild_snapshot()
+        self.datapath.invalidate()
+
+    def remove_port(self, ofport: int) -> None:
+        with self._lock:
+            dp_port = self._of_to_dp.pop(ofport, None)
+            if dp_port is None:
+                return
+            del self._names[ofport], self._vlan_configs[ofport], self._vlans[ofport]
+            self._macs.flush_port(ofport)
+            self._rebuild_snapshot()
+        self.datapath.remove_port(dp_port)
+        self.datapath.invalidate()
+
+    def set_port_vlan(self, ofport: int, cfg: PortVlanConfig) -> None:
+        with self._lock:
+            if ofport not in self._of_to_dp or self._vlan_configs[ofport] == cfg:
+                return
+            self._vlan_configs[ofport] = cfg
+            self._vlans[ofport] = VlanPolicy.from_config(cfg)
+            self._macs.flush_port(ofport)
+            self._rebuild_snapshot()
+        self.datapath.invalidate()
+
+    def destroy(self) -> None:
+        for ofport in list(self._of_to_dp):
+            self.remove_port(ofport)
+
+    def run(self) -> None:
+        """Periodic work: expire MAC entries past their age."""
+        with self._lock:
+            changed = self._macs.expire(self._clock())
+        if changed:
+            self.datapath.invalidate()
+
+    def next_run(self) -> float | None:
+        """Clock time at which `run` next has work, None if none is pending."""
+        with self._lock:
+            return self._macs.next_expiry()
+
+    # ---- for the unixctl commands (fdb/*, dpif/show) ----
+    def port_name(self, ofport: int) -> str | None:
+        return self._names.get(ofport)
+
+    def dp_ports(self) -> dict[int, int]:
+        """OpenFlow port number -> datapath port number, for every port."""
+        with self._lock:
+            return dict(self._of_to_dp)
+
+    def mac_entries(self) -> list[MacEntry]:
+        """The learned addresses, least recently refreshed first."""
+        self.run()
+        with self._lock:
+            return list(self._macs.entries(self._clock()))
+
+    def mac_stats(self) -> tuple[int, int, MacTableStats]:
+        """(entries, maximum entries, counters)."""
+        self.run()
+        with self._lock:
+            return len(self._macs), self._macs.max_entries, self._macs.stats
+
+    def clear_mac_stats(self) -> None:
+        with self._lock:
+            self._macs.stats = MacTableStats()
+
+    def flush_macs(self) -> None:
+        with self._lock:
+            changed = self._macs.flush()
+        if changed:
+            self.datapath.invalidate()
+
+    def _rebuild_snapshot(self) -> None:
+        self._snapshot = xlate.BridgeSnapshot(
+            dict(self._of_to_dp), {dp: of for of, dp in self._of_to_dp.items()},
+            dict(self._vlans), self._forward_bpdu)

@@ -1,0 +1,89 @@
+"""The OpenFlow NORMAL action: a learning Ethernet switch with VLANs, as ovs-vswitchd does it.
+
+In: the flow being translated (read through a `FlowView`, so every field consulted joins the
+megaflow mask), the OpenFlow port it came in on, the bridge's ports with their `VlanPolicy`,
+the bridge's `MacTable`, the time, and whether this translation may learn (side effects).
+Out: `NormalResult`: the ports the frame leaves through, each with the 802.1Q TCI it must
+carry (None: no header); whether the MAC table changed in a way that can alter other
+forwarding decisions (the caller then invalidates cached translations); and, for a
+translation without side effects, whether learning from this frame is pending, i.e. a real
+packet would have changed the table (the answer then holds for this exact key only).
+
+The decision, in order:
+  1. the frame's VLAN is the input port's reading of its outer 802.1Q header (`input_vlan`);
+     a VLAN the port does not carry drops the frame;
+  2. a frame to a reserved multicast address (STP and other bridge control protocols) is
+     dropped unless the bridge has other_config:forward-bpdu=true;
+  3. the source address is learned on the input port in that VLAN (never a multicast source);
+  4. a known unicast destination goes to its port, unless that is the input port (no
+     hairpin: dropped); anything else floods to every other port carrying the VLAN.
+Only VID and the tag-present bit of the TCI decide; the priority is read (and so becomes
+part of the megaflow) only when an output header carries it.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Mapping, Optional
+
+from pyvswitch.fields import VLAN_CFI
+from pyvswitch.flow import FlowView
+from pyvswitch.ofproto.mac_learning import MacTable
+from pyvswitch.ofproto.vlan import VlanPolicy
+
+
+def _mac(text: str) -> int:
+    return int(text.replace(":", ""), 16)
+
+
+#: Destinations NORMAL never forwards without forward-bpdu (man 5 ovs-vswitchd.conf.db).
+RESERVED_MACS = frozenset(
+    [_mac("01:80:c2:00:00:%02x" % i) for i in range(16)]                  # 802.1D, pause, ...
+    + [_mac(m) for m in ("00:e0:2b:00:00:00", "00:e0:2b:00:00:04", "00:e0:2b:00:00:06",
+                         "01:00:0c:cc:cc:cc", "01:00:0c:cc:cc:cd", "01:00:0c:cd:cd:cd",
+                         "01:00:0c:00:00:00")]                             # EDP, EAPS, Cisco
+    + [_mac("01:00:0c:cc:cc:c%x" % i) for i in range(8)])                  # Cisco CFM
+
+
+@dataclasses.dataclass
+class NormalResult:
+    outputs: list[tuple[int, Optional[int]]]      # (OpenFlow port, output TCI or None)
+    table_changed: bool = False
+    learning_pending: bool = False
+
+
+def switch(view: FlowView, in_port: int, ports: Mapping[int, VlanPolicy], table: MacTable, *,
+           now: float, learn: bool, forward_bpdu: bool) -> NormalResult:
+    """Run NORMAL for the frame in `view` received on OpenFlow port `in_port` at time `now`.
+    `ports` maps every port of the bridge to its VLAN policy; `learn` is False for a
+    translation without side effects."""
+    dst = view.get("dl_dst")
+    src = view.get("dl_src")
+    view.unwildcard("vlan_tci", VLAN_CFI | 0x0FFF)
+    in_policy = ports.get(in_port)
+    if in_policy is None:
+        return NormalResult([])
+    vlan = in_policy.input_vlan(view.peek("dl_vlan"))
+    if vlan is None:
+        return NormalResult([])
+    if not forward_bpdu and dst in RESERVED_MACS:
+        return NormalResult([])
+
+    if learn:
+        changed, pending = table.learn(src, vlan, in_port, now), False
+    else:
+        changed, pending = False, table.would_learn(src, vlan, in_port, now)
+
+    learned_port = table.lookup(dst, vlan, now)
+    if learned_port is None:
+        targets = [port for port in sorted(ports)
+                   if port != in_port and ports[port].carries(vlan)]
+    elif learned_port != in_port and learned_port in ports:
+        targets = [learned_port]
+    else:
+        targets = []
+
+    def pcp_of() -> int:
+        return view.get("dl_vlan_pcp")
+
+    return NormalResult([(port, ports[port].output_tci(vlan, pcp_of)) for port in targets],
+                        changed, pending)

@@ -1,0 +1,121 @@
+"""A bridge on an in-memory stand-in for the datapath, and frames to push through it.
+
+`Switch.send(ofport, frame)` translates the frame the way the datapath does on a miss, applies
+the resulting datapath actions to the frame and answers which OpenFlow ports it leaves through
+and with which 802.1Q tag: {ofport: None (untagged) or (vid, pcp)}.
+"""
+from __future__ import annotations
+
+import struct
+
+from pyvswitch.flow import extract_key
+from pyvswitch.netdev.base import Netdev
+from pyvswitch.ofproto.bridge import LOCAL, Bridge
+
+
+def mac(text: str) -> bytes:
+    return bytes.fromhex(text.replace(":", ""))
+
+
+def eth(src: str, dst: str, vid: int | None = None, pcp: int = 0, tpid: int = 0x8100) -> bytes:
+    """An Ethernet frame, 802.1Q-tagged when vid is given (vid=0: priority-tagged)."""
+    frame = mac(dst) + mac(src)
+    if vid is not None:
+        frame += struct.pack("!HH", tpid, pcp << 13 | vid)
+    return frame + b"\x88\xb5" + bytes(range(46))
+
+
+def tag_of(frame: bytes):
+    if frame[12:14] in (b"\x81\x00", b"\x88\xa8"):
+        tci = frame[14] << 8 | frame[15]
+        return (tci & 0x0FFF, tci >> 13)
+    return None
+
+
+def apply_actions(frame: bytes, actions: list) -> list[tuple[int, bytes]]:
+    """What each datapath output sends: [(dp_port, frame)]."""
+    sent = []
+    for action in actions:
+        if action[0] == "output":
+            sent.append((action[1], frame))
+        elif action[0] == "pop_vlan":
+            assert tag_of(frame) is not None, "pop_vlan on an untagged frame"
+            frame = frame[:12] + frame[16:]
+        elif action[0] == "push_vlan":
+            tci = action[2] & ~0x1000
+            frame = frame[:12] + struct.pack("!HH", action[1], tci) + frame[12:]
+        else:
+            raise AssertionError("unexpected datapath action %r" % (action,))
+    return sent
+
+
+class FakeNetdev(Netdev):
+    def fileno(self):
+        return None
+
+    def recv_batch(self, max_frames):
+        return []
+
+    def send_batch(self, frames):
+        pass
+
+    def close(self):
+        pass
+
+
+class FakeDatapath:
+    def __init__(self):
+        self.ports: dict[int, tuple[Netdev, object]] = {}
+        self.invalidations = 0
+        self._next = 1
+
+    def add_port(self, netdev, owner, port_no=None):
+        number, self._next = self._next, self._next + 1
+        self.ports[number] = (netdev, owner)
+        return number
+
+    def remove_port(self, port_no):
+        del self.ports[port_no]
+
+    def invalidate(self):
+        self.invalidations += 1
+
+
+class Clock:
+    def __init__(self, now: float = 1000.0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Switch:
+    def __init__(self, ofports=(1, 2, 3, 4, LOCAL), vlans: dict | None = None):
+        self.clock = Clock()
+        self.datapath = FakeDatapath()
+        self.bridge = Bridge("br0", self.datapath, clock=self.clock)
+        self.dp_port: dict[int, int] = {}
+        for ofport in ofports:
+            self.add_port(ofport)
+        for ofport, cfg in (vlans or {}).items():
+            self.bridge.set_port_vlan(ofport, cfg)
+
+    def add_port(self, ofport: int) -> None:
+        name = "br0" if ofport == LOCAL else "p%d" % ofport
+        self.bridge.add_port(ofport, name, FakeNetdev(name))
+        self.dp_port[ofport] = max(self.datapath.ports)
+
+    def translate(self, ofport: int, frame: bytes, side_effects: bool = True):
+        key = extract_key(frame, self.dp_port[ofport])
+        return self.bridge.translate(key, frame, side_effects=side_effects)
+
+    def send(self, ofport: int, frame: bytes) -> dict:
+        actions, _mask = self.translate(ofport, frame)
+        of_port = {dp: of for of, dp in self.dp_port.items()}
+        out = {}
+        for dp_port, sent in apply_actions(frame, actions):
+            ofp = of_port[dp_port]
+            assert ofp not in out, "frame sent twice to port %d" % ofp
+            out[ofp] = tag_of(sent)
+        return out
+
