@@ -3,8 +3,9 @@
 What it owns: the datapath ports (netdevs, numbered from 1; port 0 is the datapath itself),
 an exact-match cache (EMC), the megaflow table, upcall handling, revalidation and the
 lookup counters.  What flows in: frames from netdevs (epoll over their descriptors, or
-`receive` for devices without one).  What flows out: frames to netdevs' `send_batch`, and
-`userspace` actions to the in_port owner's `userspace(frame, cookie, in_port)` hook.
+`receive` for devices without one).  What flows out: frames to netdevs' `send_batch`,
+`userspace` actions to the in_port owner's `userspace(frame, cookie, in_port)` hook, and
+megaflow statistics to the in_port owner's `account(key, n_packets, n_bytes, used)` hook.
 
 The forwarding thread, per readable port:
     recv_batch -> extract_key per frame -> EMC (dict: full key -> Megaflow)
@@ -26,9 +27,26 @@ when the new answer depends on no bit outside its mask, replaced otherwise.  So 
 ever forwarded by a stale translation.  When called from another thread, invalidate() also
 waits for the batch in progress, if any, to finish, so once it returns nothing translated
 before the call forwards anything.  A periodic revalidator pass (every 0.5 s, a few ms of
-work at a time so forwarding never stalls) removes megaflows idle for max-idle ms and
-re-translates stale live ones with side_effects=False and deletes those whose answer changed
-(the rest stay stale, so their next packet is still translated with its side effects).
+work at a time so forwarding never stalls) visits every megaflow once and
+  * pushes its statistics: a megaflow that forwarded packets since its last push (and only
+    such a one) has the packet and byte counts since then and its last-used time handed to
+    the owner's `account` hook.  Cache hits run no translation, so this is how their side
+    effects happen at all (a bridge refreshes the MAC entries of hosts whose traffic only
+    hits caches; without it they would expire after mac-aging-time), as Open vSwitch's
+    revalidators push stats through a re-translation.  It comes before the deletions below,
+    so an idle or outdated megaflow's last packets are accounted too.  The hook must not
+    change any translation's answer, so it needs no invalidation and cannot make a cached
+    answer wrong.  Side effects that do change answers (learning a new address, a station
+    move) stay with the translation of a packet: pushed statistics may predate the owner's
+    latest change and must not undo it;
+  * removes megaflows idle for max-idle ms;
+  * re-translates stale live ones with side_effects=False and deletes those whose answer
+    changed (the rest stay stale, so their next packet is still translated with its side
+    effects).
+Visiting costs one comparison per megaflow; hooks run only for megaflows used since the
+previous pass.  A megaflow deleted between passes (replaced after a re-translation, flushed,
+its port removed) loses its unpushed statistics: a replacement came from a translation with
+side effects, and after a flush the next packet is an upcall.
 
 Threading: the forwarding thread alone touches the tables and ports.  Control-plane
 requests (ports, flushes, dumps, packet-outs) are queued to it and run between batches;
@@ -94,8 +112,13 @@ _IP_TYPES = (F.ETH_TYPE_IP, F.ETH_TYPE_IPV6)
 class UpcallHandler(Protocol):
     """What owns a datapath port (a bridge).
 
-    An owner may also define `userspace(frame: bytes, cookie, in_port: int) -> None`, called
-    on the forwarding thread for ("userspace", cookie) actions; it must not block.
+    An owner may also define, both called on the forwarding thread and not to block:
+      * `userspace(frame: bytes, cookie, in_port: int) -> None`, for ("userspace", cookie)
+        actions;
+      * `account(key: int, n_packets: int, n_bytes: int, used: float) -> None`, the
+        revalidator's statistics push for a megaflow created from `key` that forwarded
+        packets since its previous push (counts since then; `used` is the datapath clock's
+        time of its last packet).  It must not change any translation's answer.
     """
 
     def translate(self, key: int, frame: bytes | None, *, side_effects: bool) -> tuple[list, int]:
@@ -140,7 +163,7 @@ class DumpedFlow(NamedTuple):
 
 
 class _Port:
-    __slots__ = ("port_no", "netdev", "owner", "fd", "userspace", "accepts_offloads")
+    __slots__ = ("port_no", "netdev", "owner", "fd", "userspace", "account", "accepts_offloads")
 
     def __init__(self, port_no: int, netdev: Netdev, owner: UpcallHandler):
         self.port_no = port_no
@@ -148,6 +171,7 @@ class _Port:
         self.owner = owner
         self.fd = None
         self.userspace = getattr(owner, "userspace", None)
+        self.account = getattr(owner, "account", None)
         self.accepts_offloads = bool(getattr(netdev, "accepts_offloads", False))
 
 
@@ -188,7 +212,7 @@ class Datapath:
         self._avg_flows = 0
         self._max_flows = 0
         self._dump_duration_ms = 0
-        self._next_error_log = 0.0           # translation errors are logged at most once a second
+        self._next_error_log = 0.0           # owner errors are logged at most once a second
         self._reval_queue: Optional[list[Megaflow]] = None
         self._reval_index = 0
         self._reval_started = 0.0
@@ -572,12 +596,15 @@ class Datapath:
         try:
             actions, wc = port.owner.translate(key, frame, side_effects=side_effects)
         except Exception:
-            now = time.monotonic()
-            if now >= self._next_error_log:
-                self._next_error_log = now + 1.0
-                log.exception("%s: translation failed", port.netdev.name)
+            self._log_owner_error(port, "translation")
             return None
         return list(actions), self._mask(wc, key)
+
+    def _log_owner_error(self, port: _Port, what: str) -> None:
+        now = time.monotonic()
+        if now >= self._next_error_log:
+            self._next_error_log = now + 1.0
+            log.exception("%s: %s failed", port.netdev.name, what)
 
     def _mask(self, wc: int, key: int) -> int:
         if not self._megaflows_enabled:
@@ -720,6 +747,8 @@ class Datapath:
             index += 1
             if flow.gen == DEAD:
                 continue
+            if flow.packets != flow.pushed_packets:
+                self._push_stats(flow)
             last = flow.used if flow.used is not None else flow.created
             if now - last >= max_idle:
                 self._megaflows.remove(flow)
@@ -729,6 +758,19 @@ class Datapath:
                 self._reval_index = index
                 return
         self._finish_revalidation(now)
+
+    def _push_stats(self, flow: Megaflow) -> None:
+        n_packets = flow.packets - flow.pushed_packets
+        n_bytes = flow.bytes - flow.pushed_bytes
+        flow.pushed_packets = flow.packets
+        flow.pushed_bytes = flow.bytes
+        port = self._ports.get(flow.key & 0xFFFFFFFF)
+        if port is None or port.account is None:
+            return
+        try:
+            port.account(flow.key, n_packets, n_bytes, flow.used)
+        except Exception:
+            self._log_owner_error(port, "statistics push")
 
     def _revalidate(self, flow: Megaflow, gen: int) -> None:
         """Delete a stale megaflow whose translation changed.  One whose translation did not

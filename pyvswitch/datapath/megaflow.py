@@ -33,9 +33,12 @@ class Megaflow:
     `key` is the full key of the packet whose translation created the megaflow (what
     dpctl/dump-flows prints, masked); `gen` is the translation generation it is valid for.
     `outputs` is the tuple of ports when the actions are outputs only (the fast path).
+    `pushed_packets` and `pushed_bytes` are the part of the statistics the revalidator has
+    already handed to the owner.
     """
     __slots__ = ("key", "mask", "match", "actions", "outputs", "gen", "owner", "packets",
-                 "bytes", "used", "created", "tcp_flags", "is_tcp", "checked_gen")
+                 "bytes", "used", "created", "tcp_flags", "is_tcp", "checked_gen",
+                 "pushed_packets", "pushed_bytes")
 
     def __init__(self, key: int, mask: int, actions: list, gen: int, owner, now: float):
         self.key = key
@@ -45,6 +48,8 @@ class Megaflow:
         self.owner = owner
         self.packets = 0
         self.bytes = 0
+        self.pushed_packets = 0
+        self.pushed_bytes = 0
         self.used: Optional[float] = None       # clock time of the last packet
         self.created = now
         self.tcp_flags = 0

@@ -2,9 +2,16 @@
 
 The daemon's bridge layer drives a `Bridge` from the database (ports, Port VLAN columns,
 Bridge other_config); the datapath calls back into it through the `UpcallHandler` interface:
-`translate(key, frame, side_effects=...)` turns a flow key whose in_port is one of this
-bridge's datapath ports into datapath actions plus the wildcard mask of every key bit the
-answer depends on (see pyvswitch.ofproto.xlate).
+  * `translate(key, frame, side_effects=...)` turns a flow key whose in_port is one of this
+    bridge's datapath ports into datapath actions plus the wildcard mask of every key bit the
+    answer depends on (see pyvswitch.ofproto.xlate);
+  * `account(key, n_packets, n_bytes, used)` is the datapath's revalidator pushing the statistics
+    of a cached flow (created from `key`) that forwarded packets since its last push: the key
+    is translated again with Learning.REFRESH, so an active host's MAC entry stays fresh while
+    its traffic only hits caches, as Open vSwitch's revalidators do.  The entry counts as
+    seen at the push (at most a revalidator interval after the packet), not at `used`: the
+    table stays in refresh order that way.  The counts are not used yet (there are no
+    OpenFlow rule counters to feed).
 
 Ports have two numbers: the OpenFlow port number the database and controllers use (LOCAL,
 65534, is the bridge's own internal port) and the datapath port number the datapath assigns
@@ -15,9 +22,10 @@ Invariants:
     table contents, bridge options) is followed by `datapath.invalidate()`, called without
     holding the bridge's lock, so cached datapath flows never outlive the state they came from;
   * changing a port's VLAN config or removing it forgets the addresses learned on it;
-  * MAC learning happens only in translations with side_effects=True; expiry is done by `run`
-    (which the daemon calls periodically) and by learning, and lookups already ignore entries
-    past their age, so a translation never forwards by an expired entry;
+  * MAC learning happens only in translations with side_effects=True; `account` only
+    refreshes entries, which alters no translation, so it never invalidates; expiry is done
+    by `run` (which the daemon calls periodically) and by learning, and lookups already ignore
+    entries past their age, so a translation never forwards by an expired entry;
   * a translation without side effects (revalidation, trace) of a packet that would have
     taught the table something answers with an exact-match mask: the datapath's revalidator
     then drops the cached flow, so the next such packet is an upcall that learns (otherwise a
@@ -38,6 +46,7 @@ from pyvswitch.netdev.base import Netdev
 from pyvswitch.ofproto import xlate
 from pyvswitch.ofproto.mac_learning import (DEFAULT_AGING_TIME, DEFAULT_MAX_ENTRIES, MacEntry,
                                             MacTable, MacTableStats)
+from pyvswitch.ofproto.normal import Learning
 from pyvswitch.ofproto.vlan import PortVlanConfig, VlanPolicy
 
 __all__ = ["Bridge", "PortVlanConfig", "LOCAL"]
@@ -70,10 +79,18 @@ class Bridge:
         view = FlowView(key)
         with self._lock:
             translation = xlate.translate(view, self._flow_table, self._snapshot, self._macs,
-                                          self._clock(), side_effects)
+                                          self._clock(),
+                                          Learning.LEARN if side_effects else Learning.NONE)
         if translation.table_changed:
             self.datapath.invalidate()
         return translation.actions, _EXACT if translation.learning_pending else view.wc
+
+    def account(self, key: int, n_packets: int, n_bytes: int, used: float) -> None:
+        """A cached flow created from `key` forwarded `n_packets` packets (`n_bytes` bytes, the
+        last at datapath time `used`) since the previous call for it."""
+        with self._lock:
+            xlate.translate(FlowView(key), self._flow_table, self._snapshot, self._macs,
+                            self._clock(), Learning.REFRESH)
 
     # ---- configuration ----
     def set_config(self, *, mac_aging_time: int = DEFAULT_AGING_TIME,

@@ -17,6 +17,9 @@ Behaviour follows ovs-vswitchd's learning table:
 
 Mutating calls return True when forwarding decisions may have changed (an address learned,
 moved, expired, evicted or flushed); the owner then invalidates cached translations.
+`refresh` is the exception by construction: it only moves a live entry's last-seen time
+forward on the port it is already on (traffic that cached translations forwarded), which
+changes no lookup answer, so it returns nothing and needs no invalidation.
 """
 from __future__ import annotations
 
@@ -119,15 +122,23 @@ class MacTable:
             self._by_port.setdefault(port, OrderedDict())[key] = None
             return True
         old_port = entry[0]
+        if old_port == port:
+            self._touch(key, port, now)
+            return changed
         self._entries[key] = (port, now)
         self._entries.move_to_end(key)
-        if old_port == port:
-            self._by_port[port].move_to_end(key)
-            return changed
         self.stats.moved += 1
         self._unlink_port(old_port, key)
         self._by_port.setdefault(port, OrderedDict())[key] = None
         return True
+
+    def refresh(self, mac: int, vlan: int, port: Hashable, now: float) -> None:
+        """Record that `mac` was seen on `port` in `vlan` again, if it is known there and not
+        expired; never learns, moves or revives an address (see the module docstring)."""
+        key = (vlan, mac)
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] == port and entry[1] > now - self.aging_time:
+            self._touch(key, port, now)
 
     def expire(self, now: float) -> bool:
         """Remove every entry not refreshed within the aging time."""
@@ -164,6 +175,11 @@ class MacTable:
         """Every entry, least recently refreshed first."""
         for (vlan, mac), (port, seen) in self._entries.items():
             yield MacEntry(port, vlan, mac, max(0, int(now - seen)))
+
+    def _touch(self, key: MacKey, port: Hashable, now: float) -> None:
+        self._entries[key] = (port, now)
+        self._entries.move_to_end(key)
+        self._by_port[port].move_to_end(key)
 
     def _evict_fairly(self) -> None:
         port = max(self._by_port, key=lambda p: len(self._by_port[p]))

@@ -2,12 +2,19 @@
 
 In: the flow being translated (read through a `FlowView`, so every field consulted joins the
 megaflow mask), the OpenFlow port it came in on, the bridge's ports with their `VlanPolicy`,
-the bridge's `MacTable`, the time, and whether this translation may learn (side effects).
+the bridge's `MacTable`, the time, and what this translation may do to the table (`Learning`):
+  * LEARN, a packet's own translation (a datapath upcall): learn, move or refresh the source;
+  * REFRESH, accounting for packets a cached translation already forwarded (the datapath's
+    revalidator pushing a megaflow's statistics): refresh the source's entry if it is live on
+    this port, nothing more.  Learning or moving would apply packets that may be older than
+    the table's latest change (a station move, a flush), and is not needed: such a change
+    invalidates the cached translations, so the next packet is translated with LEARN;
+  * NONE, no side effects (revalidation, trace).
 Out: `NormalResult`: the ports the frame leaves through, each with the 802.1Q TCI it must
 carry (None: no header); whether the MAC table changed in a way that can alter other
-forwarding decisions (the caller then invalidates cached translations); and, for a
-translation without side effects, whether learning from this frame is pending, i.e. a real
-packet would have changed the table (the answer then holds for this exact key only).
+forwarding decisions (the caller then invalidates cached translations; never with REFRESH);
+and, with NONE, whether learning from this frame is pending, i.e. a real packet would have
+changed the table (the answer then holds for this exact key only).
 
 The decision, in order:
   1. the frame's VLAN is the input port's reading of its outer 802.1Q header (`input_vlan`);
@@ -23,6 +30,7 @@ part of the megaflow) only when an output header carries it.
 from __future__ import annotations
 
 import dataclasses
+import enum
 from typing import Mapping, Optional
 
 from pyvswitch.fields import VLAN_CFI
@@ -44,6 +52,13 @@ RESERVED_MACS = frozenset(
     + [_mac("01:00:0c:cc:cc:c%x" % i) for i in range(8)])                  # Cisco CFM
 
 
+class Learning(enum.Enum):
+    """What a translation may do to the MAC table (see the module docstring)."""
+    LEARN = "learn"
+    REFRESH = "refresh"
+    NONE = "none"
+
+
 @dataclasses.dataclass
 class NormalResult:
     outputs: list[tuple[int, Optional[int]]]      # (OpenFlow port, output TCI or None)
@@ -52,10 +67,9 @@ class NormalResult:
 
 
 def switch(view: FlowView, in_port: int, ports: Mapping[int, VlanPolicy], table: MacTable, *,
-           now: float, learn: bool, forward_bpdu: bool) -> NormalResult:
+           now: float, learning: Learning, forward_bpdu: bool) -> NormalResult:
     """Run NORMAL for the frame in `view` received on OpenFlow port `in_port` at time `now`.
-    `ports` maps every port of the bridge to its VLAN policy; `learn` is False for a
-    translation without side effects."""
+    `ports` maps every port of the bridge to its VLAN policy."""
     dst = view.get("dl_dst")
     src = view.get("dl_src")
     view.unwildcard("vlan_tci", VLAN_CFI | 0x0FFF)
@@ -68,10 +82,13 @@ def switch(view: FlowView, in_port: int, ports: Mapping[int, VlanPolicy], table:
     if not forward_bpdu and dst in RESERVED_MACS:
         return NormalResult([])
 
-    if learn:
-        changed, pending = table.learn(src, vlan, in_port, now), False
+    changed = pending = False
+    if learning is Learning.LEARN:
+        changed = table.learn(src, vlan, in_port, now)
+    elif learning is Learning.REFRESH:
+        table.refresh(src, vlan, in_port, now)
     else:
-        changed, pending = False, table.would_learn(src, vlan, in_port, now)
+        pending = table.would_learn(src, vlan, in_port, now)
 
     learned_port = table.lookup(dst, vlan, now)
     if learned_port is None:

@@ -1,13 +1,14 @@
 """Translation: one flow key through a bridge's OpenFlow table into datapath actions.
 
 In: a `FlowView` over the key (in_port is a datapath port), the bridge's `FlowTable`, a
-`BridgeSnapshot` of its ports and options, its `MacTable`, the time and whether NORMAL may learn.
+`BridgeSnapshot` of its ports and options, its `MacTable`, the time and what NORMAL may do to
+the MAC table (`normal.Learning`).
 Out: `Translation.actions`, a datapath action list (see pyvswitch.datapath.actions; [] drops),
 with `view.wc` holding every key bit the result depends on, so the datapath can cache the
 result as a megaflow; `Translation.table_changed` when NORMAL changed the MAC table; and
-`Translation.learning_pending` when, translating without side effects, NORMAL would have
-learned from the packet: a packet's translation would differ from this one (it learns first),
-so the answer must not be cached beyond this exact key.
+`Translation.learning_pending` when, translating without side effects (Learning.NONE), NORMAL
+would have learned from the packet: a packet's translation would differ from this one (it
+learns first), so the answer must not be cached beyond this exact key.
 
 The OpenFlow table is an ordered list of (priority, match, actions) rules over key fields
 (in_port as the OpenFlow port number); lookup scans in
@@ -33,6 +34,7 @@ from pyvswitch.fields import VLAN_CFI
 from pyvswitch.flow import FlowView
 from pyvswitch.ofproto import normal
 from pyvswitch.ofproto.mac_learning import MacTable
+from pyvswitch.ofproto.normal import Learning
 from pyvswitch.ofproto.vlan import VlanPolicy
 
 # OpenFlow reserved port numbers (16-bit OpenFlow 1.0 space, as Open vSwitch numbers them).
@@ -101,12 +103,12 @@ class Translation:
     """
 
     def __init__(self, view: FlowView, bridge: BridgeSnapshot, mac_table: MacTable,
-                 now: float, learn: bool):
+                 now: float, learning: Learning):
         self.view = view
         self.bridge = bridge
         self.mac_table = mac_table
         self.now = now
-        self.learn = learn
+        self.learning = learning
         self.actions: list = []
         self.table_changed = False
         self.learning_pending = False
@@ -169,7 +171,8 @@ class Translation:
         if self.in_port is None:
             return
         result = normal.switch(self.view, self.in_port, self.bridge.vlans, self.mac_table,
-                               now=self.now, learn=self.learn, forward_bpdu=self.bridge.forward_bpdu)
+                               now=self.now, learning=self.learning,
+                               forward_bpdu=self.bridge.forward_bpdu)
         self.table_changed |= result.table_changed
         self.learning_pending |= result.learning_pending
         for port, tci in result.outputs:
@@ -195,5 +198,5 @@ class Translation:
 
 
 def translate(view: FlowView, table: FlowTable, bridge: BridgeSnapshot, mac_table: MacTable,
-              now: float, learn: bool) -> Translation:
-    return Translation(view, bridge, mac_table, now, learn).run(table)
+              now: float, learning: Learning) -> Translation:
+    return Translation(view, bridge, mac_table, now, learning).run(table)

@@ -53,6 +53,20 @@ class Handler:
         self.userspace_calls.append((frame, cookie, in_port))
 
 
+class AccountingHandler(Handler):
+    """A Handler that also takes the revalidator's statistics pushes."""
+
+    def __init__(self, decide, fail=False):
+        super().__init__(decide)
+        self.pushes = []
+        self.fail = fail
+
+    def account(self, key, n_packets, n_bytes, used):
+        self.pushes.append((key, n_packets, n_bytes, used))
+        if self.fail:
+            raise RuntimeError("boom")
+
+
 def by_dl_dst(view):
     """A learning switch's shape: the output depends on dl_dst only."""
     return [dpa.output(view.get("dl_dst"))]
@@ -239,6 +253,63 @@ def test_revalidator_deletes_stale_flows_whose_answer_changed(dp, clock):
     assert len(handler.calls) == 7
 
 
+def test_revalidator_pushes_stats_of_flows_used_since_the_last_pass(dp, clock):
+    handler = AccountingHandler(by_dl_dst)
+    add_ports(dp, handler)
+    send(dp, 1, frame(dst=2), frame(dst=3))    # upcalls: their packets are not in flow stats
+    send(dp, 1, frame(dst=2), frame(dst=2, payload=b"xx"))
+    key2, key3 = handler.calls[0][0], handler.calls[1][0]
+    clock.now += 1
+    dp.run_periodic()
+    assert handler.pushes == [(key2, 2, 2 * len(frame()) + 2, clock.now - 1)]
+    clock.now += 1
+    dp.run_periodic()
+    assert len(handler.pushes) == 1            # nothing used since: nothing pushed
+    send(dp, 1, frame(dst=3))
+    clock.now += 1
+    dp.run_periodic()
+    assert handler.pushes[1:] == [(key3, 1, len(frame()), clock.now - 1)]
+    assert len(handler.calls) == 2             # pushing is no translation
+    assert dp.stats().n_flows == 2
+
+
+def test_idle_flow_has_its_last_packets_pushed_before_removal(dp, clock):
+    handler = AccountingHandler(by_dl_dst)
+    add_ports(dp, handler)
+    dp.set_config(max_idle_ms=2000)
+    send(dp, 1, frame(dst=2), frame(dst=2))
+    clock.now += 5
+    dp.run_periodic()
+    assert dp.dump_flows() == []
+    assert [push[1] for push in handler.pushes] == [1]
+
+
+def test_outdated_flow_has_its_last_packets_pushed_before_deletion(dp, clock):
+    table = {"out": 2}
+    handler = AccountingHandler(lambda view: [dpa.output(table["out"])] if view.get("dl_dst")
+                                else [])
+    add_ports(dp, handler)
+    send(dp, 1, frame(), frame(), frame())
+    table["out"] = 3
+    dp.invalidate()
+    clock.now += 1
+    dp.run_periodic()
+    assert dp.dump_flows() == []
+    assert [push[1] for push in handler.pushes] == [2]
+
+
+def test_failing_stats_push_does_not_stop_the_pass(dp, clock):
+    handler = AccountingHandler(by_dl_dst, fail=True)
+    _, p2, p3 = add_ports(dp, handler)
+    dp.set_config(max_idle_ms=2000)
+    send(dp, 1, frame(dst=2), frame(dst=2), frame(dst=3), frame(dst=3))
+    clock.now += 5
+    dp.run_periodic()
+    assert len(handler.pushes) == 2 and dp.dump_flows() == []
+    send(dp, 1, frame(dst=2))
+    assert len(p2.frames()) == 3
+
+
 def test_translation_error_drops_and_counts(dp):
     def decide(view):
         raise RuntimeError("boom")
@@ -369,6 +440,23 @@ def test_forwarding_thread_end_to_end():
         dp.stop()
     send(dp, 1, frame())                               # stopped: runs inline
     assert dp.stats().missed == 2
+
+
+def test_forwarding_thread_pushes_stats_by_itself():
+    dp = Datapath()
+    handler = AccountingHandler(by_dl_dst)
+    p1, p2, _ = add_ports(dp, handler)
+    dp.start()
+    try:
+        p1.inject(frame(dst=2))
+        wait_for(lambda: len(p2.sent) == 1)
+        p1.inject(frame(dst=2))
+        wait_for(lambda: handler.pushes)
+        p1.inject(frame(dst=2))
+        p1.inject(frame(dst=2))
+        wait_for(lambda: sum(push[1] for push in handler.pushes) == 3)
+    finally:
+        dp.stop()
 
 
 # ---------------------------------------------------------------- property

@@ -3,11 +3,15 @@
 `Switch.send(ofport, frame)` translates the frame the way the datapath does on a miss, applies
 the resulting datapath actions to the frame and answers which OpenFlow ports it leaves through
 and with which 802.1Q tag: {ofport: None (untagged) or (vid, pcp)}.
+
+`DatapathSwitch` is a bridge on the real datapath (caches and all, no thread): its `send`
+answers the sorted (port name, frame) pairs the datapath sent.
 """
 from __future__ import annotations
 
 import struct
 
+from pyvswitch.datapath.dpif import Datapath
 from pyvswitch.flow import extract_key
 from pyvswitch.netdev.base import Netdev
 from pyvswitch.ofproto.bridge import LOCAL, Bridge
@@ -109,6 +113,11 @@ class Switch:
         key = extract_key(frame, self.dp_port[ofport])
         return self.bridge.translate(key, frame, side_effects=side_effects)
 
+    def account(self, ofport: int, frame: bytes, n_packets: int = 1) -> None:
+        """What the datapath's revalidator does for a cached flow that forwarded `frame`."""
+        key = extract_key(frame, self.dp_port[ofport])
+        self.bridge.account(key, n_packets, n_packets * len(frame), self.clock.now)
+
     def send(self, ofport: int, frame: bytes) -> dict:
         actions, _mask = self.translate(ofport, frame)
         of_port = {dp: of for of, dp in self.dp_port.items()}
@@ -119,3 +128,38 @@ class Switch:
             out[ofp] = tag_of(sent)
         return out
 
+
+
+class RecordingNetdev(Netdev):
+    def __init__(self, name, sent):
+        super().__init__(name)
+        self._sent = sent
+
+    def fileno(self):
+        return None
+
+    def recv_batch(self, max_frames):
+        return []
+
+    def send_batch(self, frames):
+        self._sent.extend((self.name, bytes(frame)) for frame, _vnet in frames)
+
+    def close(self):
+        pass
+
+
+class DatapathSwitch:
+    def __init__(self, clock, caches: bool = True, ofports=(1, 2, 3, 4, LOCAL)):
+        self.sent: list = []
+        self.datapath = Datapath(clock=clock)
+        if not caches:
+            self.datapath.set_config(emc_enabled=False, megaflows_enabled=False)
+        self.bridge = Bridge("br0", self.datapath, clock=clock)
+        for ofport in ofports:
+            self.bridge.add_port(ofport, "p%d" % ofport, RecordingNetdev("p%d" % ofport, self.sent))
+        self.dp_port = self.bridge.dp_ports()
+
+    def send(self, ofport, frame):
+        del self.sent[:]
+        self.datapath.receive(self.dp_port[ofport], [(frame, None)])
+        return sorted(self.sent)
