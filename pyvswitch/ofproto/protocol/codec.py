@@ -1,0 +1,385 @@
+"""Bytes <-> message objects: the OpenFlow header, message type numbers and message bodies.
+
+`decode(data)` takes exactly one message (as framed by `message_length`) and returns its
+`Message`, or raises `DecodeError` carrying the error a switch answers with.  A well-formed
+message of a type we do not implement decodes to `UnsupportedMessage`.  `encode(message)`
+returns the wire bytes for the message's own `version`.
+
+Message types are declared in `_KINDS` (type number in 1.0 and in 1.1+, body codec) and
+multipart/stats bodies in `_MULTIPART_KINDS` (request or reply, statistics type, body codec).
+Numbering differs between 1.0 (STATS_REQUEST 16, BARRIER_REQUEST 18, ...) and 1.1+
+(MULTIPART_REQUEST 18, BARRIER_REQUEST 20, ...); OpenFlow 1.0 has no port-description
+statistics, but Open vSwitch accepts type 13 there as in later versions, and so do we.
+"""
+from __future__ import annotations
+
+import dataclasses
+import struct
+from typing import Callable, Optional
+
+from pyvswitch.ofproto.protocol import errors
+from pyvswitch.ofproto.protocol import messages as m
+from pyvswitch.ofproto.protocol.errors import BAD_LEN, DecodeError
+from pyvswitch.ofproto.protocol.flags import CAPABILITIES_WIRE, OF10_ACTIONS_WIRE
+from pyvswitch.ofproto.protocol.ports import (decode_port, decode_ports, encode_port,
+                                              port_desc_size, port_from_wire32,
+                                              port_to_wire32)
+from pyvswitch.ofproto.protocol.versions import (ALL_VERSIONS, OFP10, OFP11, OFP13, OFP15,
+                                                 bitmap_words_to_versions,
+                                                 versions_to_bitmap_words)
+
+HEADER = struct.Struct("!BBHI")
+MAX_MESSAGE_LEN = 0xffff
+
+OFPT_HELLO = 0
+OFPT_ERROR = 1
+OFPT_EXPERIMENTER = 4
+OFPST_EXPERIMENTER = 0xffff
+_OFPHET_VERSIONBITMAP = 1
+_HELLO_ELEMENT = struct.Struct("!HH")
+NX_EXPERIMENTER_ID = 0x00002320
+ONF_EXPERIMENTER_ID = 0x4f4e4600
+_KNOWN_EXPERIMENTERS = (NX_EXPERIMENTER_ID, ONF_EXPERIMENTER_ID)
+
+_U16_PAIR = struct.Struct("!HH")
+_FEATURES_10 = struct.Struct("!QIB3xII")   # also 1.1/1.2: capabilities, reserved
+_FEATURES_13 = struct.Struct("!QIBB2xII")
+_MULTIPART_10 = struct.Struct("!HH")
+_MULTIPART_11 = struct.Struct("!HH4x")
+_PORT_STATUS = struct.Struct("!B7x")
+_PORT_DESC_REQUEST_15 = struct.Struct("!I4x")
+_DESC = struct.Struct("!256s256s256s32s256s")
+_NO_FIELDS: dict = {}
+
+
+def message_length(buffer: bytes) -> Optional[int]:
+    """The length the header at the start of `buffer` announces, or None if fewer than 8
+    bytes are available.  A value below 8 means the stream is corrupt."""
+    if len(buffer) < HEADER.size:
+        return None
+    return HEADER.unpack_from(buffer)[2]
+
+
+def _family(version: int) -> int:
+    """Versions that number message types alike: 1.0, and 1.1 with everything later."""
+    return OFP10 if version == OFP10 else OFP11
+
+
+def _empty_body(version: int, body: bytes) -> dict:
+    if body:
+        raise DecodeError(BAD_LEN, "unexpected %d-byte body" % len(body))
+    return _NO_FIELDS
+
+
+def _no_body(message: m.Message) -> bytes:
+    return b""
+
+
+def _exact(layout: struct.Struct, body: bytes) -> tuple:
+    if len(body) != layout.size:
+        raise DecodeError(BAD_LEN, "body is %d bytes, expected %d" % (len(body), layout.size))
+    return layout.unpack(body)
+
+
+# ---- HELLO --------------------------------------------------------------------------------
+
+def _decode_hello(version: int, body: bytes) -> dict:
+    """Reads the version-bitmap element; other or malformed elements are ignored, as a HELLO
+    must stay readable by implementations that do not know them."""
+    offset = 0
+    while len(body) - offset >= _HELLO_ELEMENT.size:
+        element_type, length = _HELLO_ELEMENT.unpack_from(body, offset)
+        if length < _HELLO_ELEMENT.size or offset + length > len(body):
+            break
+        if element_type == _OFPHET_VERSIONBITMAP:
+            n_words = (length - _HELLO_ELEMENT.size) // 4
+            words = struct.unpack_from("!%dI" % n_words, body, offset + _HELLO_ELEMENT.size)
+            versions = bitmap_words_to_versions(list(words))
+            return {"versions": versions} if versions else _NO_FIELDS
+        offset += (length + 7) // 8 * 8
+    return _NO_FIELDS
+
+
+def _encode_hello(message: m.Hello) -> bytes:
+    if message.versions is None:
+        return b""
+    words = versions_to_bitmap_words(message.versions)
+    element = _HELLO_ELEMENT.pack(_OFPHET_VERSIONBITMAP, _HELLO_ELEMENT.size + 4 * len(words))
+    element += struct.pack("!%dI" % len(words), *words)
+    return element + b"\0" * (-len(element) % 8)
+
+
+# ---- ERROR, ECHO ----------------------------------------------------------------------------
+
+def _decode_error(version: int, body: bytes) -> dict:
+    if len(body) < _U16_PAIR.size:
+        raise DecodeError(BAD_LEN, "error message too short")
+    error_type, code = _U16_PAIR.unpack_from(body)
+    return {"type": error_type, "code": code, "data": body[_U16_PAIR.size:]}
+
+
+def _encode_error(message: m.Error) -> bytes:
+    return _U16_PAIR.pack(message.type, message.code) + message.data
+
+
+def _decode_echo(version: int, body: bytes) -> dict:
+    return {"data": body}
+
+
+def _encode_echo(message) -> bytes:
+    return message.data
+
+
+# ---- FEATURES -------------------------------------------------------------------------------
+
+def _decode_features_reply(version: int, body: bytes) -> dict:
+    if version >= OFP13:
+        datapath_id, n_buffers, n_tables, auxiliary_id, capabilities, _ = _exact(
+            _FEATURES_13, body)
+        return {"datapath_id": datapath_id, "n_buffers": n_buffers, "n_tables": n_tables,
+                "auxiliary_id": auxiliary_id,
+                "capabilities": CAPABILITIES_WIRE[version].from_wire(capabilities)}
+    if len(body) < _FEATURES_10.size or (len(body) - _FEATURES_10.size) % port_desc_size(
+            version):
+        raise DecodeError(BAD_LEN, "bad features reply length %d" % len(body))
+    datapath_id, n_buffers, n_tables, capabilities, actions = _FEATURES_10.unpack_from(body)
+    fields = {"datapath_id": datapath_id, "n_buffers": n_buffers, "n_tables": n_tables,
+              "capabilities": CAPABILITIES_WIRE[version].from_wire(capabilities),
+              "ports": decode_ports(version, body, _FEATURES_10.size)}
+    if version == OFP10:
+        fields["actions"] = OF10_ACTIONS_WIRE.from_wire(actions)
+    return fields
+
+
+def _encode_features_reply(message: m.FeaturesReply) -> bytes:
+    version = message.version
+    capabilities = CAPABILITIES_WIRE[version].to_wire(message.capabilities)
+    if version >= OFP13:
+        return _FEATURES_13.pack(message.datapath_id, message.n_buffers, message.n_tables,
+                                 message.auxiliary_id, capabilities, 0)
+    actions = OF10_ACTIONS_WIRE.to_wire(message.actions) if version == OFP10 else 0
+    return (_FEATURES_10.pack(message.datapath_id, message.n_buffers, message.n_tables,
+                              capabilities, actions)
+            + b"".join(encode_port(version, port) for port in message.ports))
+
+
+# ---- SWITCH CONFIG, PORT STATUS -------------------------------------------------------------
+
+def _decode_switch_config(version: int, body: bytes) -> dict:
+    flags, miss_send_len = _exact(_U16_PAIR, body)
+    return {"flags": flags, "miss_send_len": miss_send_len}
+
+
+def _encode_switch_config(message) -> bytes:
+    return _U16_PAIR.pack(message.flags, message.miss_send_len)
+
+
+def _decode_port_status(version: int, body: bytes) -> dict:
+    if len(body) < _PORT_STATUS.size:
+        raise DecodeError(BAD_LEN, "port status too short")
+    (reason,) = _PORT_STATUS.unpack_from(body)
+    port, end = decode_port(version, body, _PORT_STATUS.size)
+    if end != len(body):
+        raise DecodeError(BAD_LEN, "trailing bytes after port status")
+    return {"reason": reason, "port": port}
+
+
+def _encode_port_status(message: m.PortStatus) -> bytes:
+    return _PORT_STATUS.pack(message.reason) + encode_port(message.version, message.port)
+
+
+# ---- EXPERIMENTER ---------------------------------------------------------------------------
+
+def _experimenter_error(body: bytes) -> errors.ErrorCode:
+    if len(body) < 4:
+        raise DecodeError(BAD_LEN, "experimenter message too short")
+    (experimenter,) = struct.unpack_from("!I", body)
+    return errors.BAD_SUBTYPE if experimenter in _KNOWN_EXPERIMENTERS else errors.BAD_VENDOR
+
+
+# ---- MULTIPART bodies -----------------------------------------------------------------------
+
+def _decode_desc_reply(version: int, body: bytes) -> dict:
+    values = _exact(_DESC, body)
+    names = ("mfr_desc", "hw_desc", "sw_desc", "serial_num", "dp_desc")
+    return {name: raw.split(b"\0", 1)[0].decode("utf-8", errors="replace")
+            for name, raw in zip(names, values)}
+
+
+def _encode_desc_reply(message: m.DescReply) -> bytes:
+    def field(text: str, size: int) -> bytes:
+        return text.encode("utf-8")[:size - 1]
+    return _DESC.pack(field(message.mfr_desc, 256), field(message.hw_desc, 256),
+                      field(message.sw_desc, 256), field(message.serial_num, 32),
+                      field(message.dp_desc, 256))
+
+
+def _decode_port_desc_request(version: int, body: bytes) -> dict:
+    if version < OFP15:
+        return _empty_body(version, body)
+    (port_no,) = _exact(_PORT_DESC_REQUEST_15, body)
+    return {"port_no": port_from_wire32(port_no)}
+
+
+def _encode_port_desc_request(message: m.PortDescRequest) -> bytes:
+    if message.version < OFP15:
+        return b""
+    return _PORT_DESC_REQUEST_15.pack(port_to_wire32(message.port_no))
+
+
+def _decode_port_desc_reply(version: int, body: bytes) -> dict:
+    return {"ports": decode_ports(version, body)}
+
+
+def _encode_port_desc_reply(message: m.PortDescReply) -> bytes:
+    return b"".join(encode_port(message.version, port) for port in message.ports)
+
+
+# ---- the tables -----------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class _Kind:
+    cls: type
+    type_10: Optional[int]   # message type number in OpenFlow 1.0 (None: not in 1.0)
+    type_11: Optional[int]   # in OpenFlow 1.1 and later
+    decode_body: Callable[[int, bytes], dict]
+    encode_body: Callable[[m.Message], bytes]
+
+
+@dataclasses.dataclass(frozen=True)
+class _MultipartKind:
+    cls: type
+    is_reply: bool
+    stats_type: int
+    decode_body: Callable[[int, bytes], dict]
+    encode_body: Callable[[m.Message], bytes]
+
+
+_KINDS = [
+    _Kind(m.Hello, 0, 0, _decode_hello, _encode_hello),
+    _Kind(m.Error, 1, 1, _decode_error, _encode_error),
+    _Kind(m.EchoRequest, 2, 2, _decode_echo, _encode_echo),
+    _Kind(m.EchoReply, 3, 3, _decode_echo, _encode_echo),
+    _Kind(m.FeaturesRequest, 5, 5, _empty_body, _no_body),
+    _Kind(m.FeaturesReply, 6, 6, _decode_features_reply, _encode_features_reply),
+    _Kind(m.GetConfigRequest, 7, 7, _empty_body, _no_body),
+    _Kind(m.GetConfigReply, 8, 8, _decode_switch_config, _encode_switch_config),
+    _Kind(m.SetConfig, 9, 9, _decode_switch_config, _encode_switch_config),
+    _Kind(m.PortStatus, 12, 12, _decode_port_status, _encode_port_status),
+    _Kind(m.BarrierRequest, 18, 20, _empty_body, _no_body),
+    _Kind(m.BarrierReply, 19, 21, _empty_body, _no_body),
+]
+MULTIPART_REQUEST = {OFP10: 16, OFP11: 18}   # by _family()
+MULTIPART_REPLY = {OFP10: 17, OFP11: 19}
+
+OFPMP_DESC = 0
+OFPMP_PORT_DESC = 13
+_MULTIPART_KINDS = [
+    _MultipartKind(m.DescRequest, False, OFPMP_DESC, _empty_body, _no_body),
+    _MultipartKind(m.DescReply, True, OFPMP_DESC, _decode_desc_reply, _encode_desc_reply),
+    _MultipartKind(m.PortDescRequest, False, OFPMP_PORT_DESC, _decode_port_desc_request,
+                   _encode_port_desc_request),
+    _MultipartKind(m.PortDescReply, True, OFPMP_PORT_DESC, _decode_port_desc_reply,
+                   _encode_port_desc_reply),
+]
+
+_KIND_BY_TYPE = {(family, number): kind for kind in _KINDS
+                 for family, number in ((OFP10, kind.type_10), (OFP11, kind.type_11))
+                 if number is not None}
+_KIND_BY_CLASS = {kind.cls: kind for kind in _KINDS}
+_MULTIPART_BY_TYPE = {(kind.is_reply, kind.stats_type): kind for kind in _MULTIPART_KINDS}
+_MULTIPART_BY_CLASS = {kind.cls: kind for kind in _MULTIPART_KINDS}
+
+
+def _multipart_layout(version: int) -> struct.Struct:
+    return _MULTIPART_10 if version == OFP10 else _MULTIPART_11
+
+
+def decode(data: bytes) -> m.Message:
+    """Decodes one whole message; `data` must be exactly as long as its header says."""
+    if len(data) < HEADER.size:
+        raise DecodeError(BAD_LEN, "message shorter than a header")
+    version, msg_type, length, xid = HEADER.unpack_from(data)
+    if length != len(data):
+        raise DecodeError(BAD_LEN, "header says %d bytes, got %d" % (length, len(data)))
+    body = data[HEADER.size:]
+    header_fields = {"version": version, "xid": xid, "raw": bytes(data)}
+    if msg_type == OFPT_HELLO:
+        # Any version's HELLO can be read: that is how versions get negotiated.
+        return m.Hello(**header_fields, **_decode_hello(version, body))
+    if version not in ALL_VERSIONS:
+        raise DecodeError(errors.BAD_VERSION, "unknown OpenFlow version %#x" % version)
+    family = _family(version)
+    if msg_type == MULTIPART_REQUEST[family] or msg_type == MULTIPART_REPLY[family]:
+        return _decode_multipart(version, msg_type, body, header_fields)
+    if msg_type == OFPT_EXPERIMENTER:
+        return m.UnsupportedMessage(**header_fields, type=msg_type,
+                                    error=_experimenter_error(body))
+    kind = _KIND_BY_TYPE.get((family, msg_type))
+    if kind is None:
+        return m.UnsupportedMessage(**header_fields, type=msg_type, error=errors.BAD_TYPE)
+    return kind.cls(**header_fields, **kind.decode_body(version, body))
+
+
+def _decode_multipart(version: int, msg_type: int, body: bytes,
+                      header_fields: dict) -> m.Message:
+    layout = _multipart_layout(version)
+    if len(body) < layout.size:
+        raise DecodeError(BAD_LEN, "multipart message too short")
+    stats_type, flags = layout.unpack_from(body)
+    is_reply = msg_type == MULTIPART_REPLY[_family(version)]
+    kind = _MULTIPART_BY_TYPE.get((is_reply, stats_type))
+    if kind is None:
+        if stats_type == OFPST_EXPERIMENTER:
+            error = _experimenter_error(body[layout.size:])
+        else:
+            error = errors.BAD_STAT
+        return m.UnsupportedMessage(**header_fields, type=msg_type, error=error)
+    fields = kind.decode_body(version, body[layout.size:])
+    return kind.cls(**header_fields, flags=flags, **fields)
+
+
+def encode(message: m.Message) -> bytes:
+    """The wire form of `message` in its own version."""
+    version = message.version
+    kind = _KIND_BY_CLASS.get(type(message))
+    if kind is not None:
+        msg_type = kind.type_10 if version == OFP10 else kind.type_11
+        body = kind.encode_body(message)
+    else:
+        multipart = _MULTIPART_BY_CLASS[type(message)]
+        family = _family(version)
+        msg_type = (MULTIPART_REPLY if multipart.is_reply else MULTIPART_REQUEST)[family]
+        body = (_multipart_layout(version).pack(multipart.stats_type, message.flags)
+                + multipart.encode_body(message))
+    length = HEADER.size + len(body)
+    if length > MAX_MESSAGE_LEN:
+        raise ValueError("%s is %d bytes, more than an OpenFlow message can hold"
+                         % (type(message).__name__, length))
+    return HEADER.pack(version, msg_type, length, message.xid) + body
+
+
+def error_reply(request: m.Message, error: errors.ErrorCode) -> m.Error:
+    """The ERROR answering `request` (quoted whole, as Open vSwitch does) with `error`."""
+    room = MAX_MESSAGE_LEN - HEADER.size - _U16_PAIR.size
+    return m.Error(version=request.version, xid=request.xid, type=error.type,
+                   code=error.code, data=request.raw[:room])
+
+
+def port_desc_replies(version: int, xid: int, ports) -> list[m.PortDescReply]:
+    """The port-description reply for `ports`, split into as many messages as needed; all
+    but the last carry the "more" flag."""
+    room = MAX_MESSAGE_LEN - HEADER.size - _multipart_layout(version).size
+    per_message = room // port_desc_size(version)
+    ports = tuple(ports)
+    chunks = [ports[start:start + per_message]
+              for start in range(0, len(ports), per_message)] or [()]
+    return [m.PortDescReply(version=version, xid=xid, ports=chunk,
+                            flags=m.OFPMPF_REPLY_MORE if index < len(chunks) - 1 else 0)
+            for index, chunk in enumerate(chunks)]
+
+
+def features_reply_port_room(version: int) -> int:
+    """How many port descriptions fit in a 1.0-1.2 features reply."""
+    return (MAX_MESSAGE_LEN - HEADER.size - _FEATURES_10.size) // port_desc_size(version)
+
