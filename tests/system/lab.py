@@ -53,13 +53,15 @@ class Lab(contextlib.AbstractContextManager):
 
     # ---- the switch ----
     def start_daemon(self, *options: str) -> None:
+        self.console = open(self.path("console.txt"), "w+")
         self.daemon = subprocess.Popen(
             ["ip", "netns", "exec", self.host, "pyvswitchd", "--pidfile", "--log-file", *options],
-            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            env=self.env, stdout=self.console, stderr=subprocess.STDOUT)
         deadline = time.time() + 30
         while not (os.path.exists(self.path("db.sock")) and os.path.exists(self.path("pyvswitchd.pid"))):
             if self.daemon.poll() is not None:
-                raise RuntimeError(f"pyvswitchd exited: {self.daemon.stderr.read().decode()}")
+                self.console.seek(0)
+                raise RuntimeError(f"pyvswitchd exited: {self.console.read()}")
             if time.time() > deadline:
                 raise RuntimeError("pyvswitchd did not start")
             time.sleep(0.05)
@@ -92,6 +94,8 @@ class Lab(contextlib.AbstractContextManager):
             except subprocess.TimeoutExpired:
                 self.daemon.kill()
                 self.daemon.wait()
+        if self.daemon:
+            self.console.close()
         for ns in reversed(self.namespaces):
             run("ip", "netns", "del", ns, check=False)
         shutil.rmtree(self.dir, ignore_errors=True)

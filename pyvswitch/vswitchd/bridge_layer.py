@@ -1,0 +1,658 @@
+"""The bridge layer: an OVSDB client that makes the running switch match the database.
+
+What it owns: the python-ovs IDL connection to the Open_vSwitch database (holding
+the "ovs_vswitchd" lock, as ovs-vswitchd does), the running bridges, their
+interfaces' netdevs and OpenFlow port numbers, and every status column the
+switch reports back.
+
+Flow in: Open_vSwitch / Bridge / Port / Interface rows.  Whenever they change
+(or a missing device appears), `_reconfigure()` turns the rows into a desired
+configuration and applies the difference: bridges are created and destroyed,
+netdevs opened and closed, ports added to bridges with numbers from
+`OfportTable`, VLAN and bridge settings pushed down.
+Flow out: one status transaction with Interface ofport/error/mac_in_use/ifindex/
+link_state/admin_state/mtu/statistics, Bridge datapath_id, Open_vSwitch system
+columns and finally cur_cfg = next_cfg, which is what `ovs-vsctl` waits for.
+Statistics and link states are refreshed every 5 seconds.
+
+Invariants: only the lock holder configures anything; an interface is either
+open (netdev and ofport set, error None) or failed (error set, no netdev, no
+ofport); interface names are unique across the whole switch.  Everything runs in
+the daemon's control thread; bridges forward in the datapath's thread.
+"""
+from __future__ import annotations
+
+import dataclasses
+import errno
+import json
+import logging
+import os
+import zlib
+from typing import Any, Optional
+
+import ovs.db.idl
+import ovs.poller
+
+import pyvswitch
+from pyvswitch import coverage, dirs
+from pyvswitch.vswitchd.backends import Backends
+from pyvswitch.vswitchd.ofports import OfportTable
+
+log = logging.getLogger("bridge")
+
+LOCK_NAME = "ovs_vswitchd"
+STATS_INTERVAL = 5.0          # seconds, like other_config:stats-update-interval's default
+DEVICE_RETRY_INTERVAL = 1.0   # seconds between checks for missing devices
+TXN_RETRY_INTERVAL = 1.0
+
+# Columns this layer reads: changes to them trigger reconfiguration.
+_READ = {
+    "Open_vSwitch": ["bridges", "next_cfg", "other_config"],
+    "Bridge": ["name", "ports", "other_config"],
+    "Port": ["name", "interfaces", "tag", "trunks", "vlan_mode", "other_config"],
+    "Interface": ["name", "type", "options", "ofport_request", "mtu_request"],
+}
+# Columns this layer only writes: our own writes must not trigger reconfiguration.
+_WRITE = {
+    "Open_vSwitch": ["cur_cfg", "ovs_version", "db_version", "system_type",
+                     "system_version", "datapath_types", "iface_types"],
+    "Bridge": ["datapath_id", "datapath_version"],
+    "Interface": ["ofport", "error", "mac_in_use", "ifindex", "link_state",
+                  "admin_state", "mtu", "statistics"],
+}
+
+coverage.define("bridge_reconfigure", "txn_success", "txn_incomplete", "txn_unchanged",
+                "txn_try_again", "netdev_get_stats")
+
+
+# ---------------------------------------------------------------- desired state
+
+@dataclasses.dataclass(frozen=True)
+class IfaceConfig:
+    uuid: Any                        # of the Interface row
+    name: str
+    kind: str
+    options: tuple[tuple[str, str], ...]
+    ofport_request: Optional[int]
+    ofport_hint: Optional[int]       # what Interface:ofport holds now (see ofports.py)
+    mtu_request: Optional[int]
+    port: str
+    vlan: tuple[Optional[str], Optional[int], frozenset[int], str]  # mode, tag, trunks, priority-tags
+
+
+@dataclasses.dataclass(frozen=True)
+class BridgeConfig:
+    name: str
+    other_config: tuple[tuple[str, str], ...]
+    ifaces: dict[str, IfaceConfig]
+
+
+def _optional(value: list) -> Any:
+    return value[0] if value else None
+
+
+class ChangeTrackingIdl(ovs.db.idl.Idl):
+    """An Idl that records which rows changed since the caller last looked."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.changed_rows: set = set()
+
+    def notify(self, event, row, updates=None):
+        self.changed_rows.add(row.uuid)
+
+
+class ConfigReader:
+    """Turns rows into the desired configuration.  Reading a python-ovs row column
+    converts it afresh each time, so each row's parsed form is kept until the IDL
+    reports that row changed: with hundreds of ports, reconfiguring after one
+    change then costs little more than with a few."""
+
+    def __init__(self) -> None:
+        self._parsed: dict[Any, tuple] = {}
+
+    def _cached(self, row, parse) -> tuple:
+        parsed = self._parsed.get(row.uuid)
+        if parsed is None:
+            parsed = self._parsed[row.uuid] = parse(row)
+        return parsed
+
+    @staticmethod
+    def _parse_bridge(row) -> tuple:
+        return row.name, tuple(sorted(row.other_config.items())), [p.uuid for p in row.ports]
+
+    @staticmethod
+    def _parse_port(row) -> tuple:
+        vlan = (_optional(row.vlan_mode), _optional(row.tag), frozenset(row.trunks),
+                row.other_config.get("priority-tags", "never"))
+        return row.name, vlan, [i.uuid for i in row.interfaces]
+
+    @staticmethod
+    def _parse_iface(row) -> tuple:
+        return (row.name, row.type, tuple(sorted(row.options.items())),
+                _optional(row.ofport_request), _optional(row.ofport), _optional(row.mtu_request))
+
+    def read(self, idl: ChangeTrackingIdl) -> tuple[dict[str, str], dict[str, BridgeConfig]]:
+        """(Open_vSwitch other_config, bridges by name) as the rows say."""
+        for uuid in idl.changed_rows:
+            self._parsed.pop(uuid, None)
+        idl.changed_rows.clear()
+        ovs_rows = list(idl.tables["Open_vSwitch"].rows.values())
+        if not ovs_rows:
+            return {}, {}
+        ovs_row = ovs_rows[0]
+        port_rows, iface_rows = idl.tables["Port"].rows, idl.tables["Interface"].rows
+        bridges: dict[str, BridgeConfig] = {}
+        seen_ifaces: set[str] = set()
+        for br_name, br_config, port_uuids in sorted(
+                self._cached(row, self._parse_bridge) for row in ovs_row.bridges):
+            if br_name in bridges:
+                log.warning("bridge %s specified twice", br_name)
+                continue
+            ports = sorted(self._cached(port_rows[u], self._parse_port) + (u,)
+                           for u in port_uuids if u in port_rows)
+            ifaces: dict[str, IfaceConfig] = {}
+            for port_name, vlan, iface_uuids, _ in ports:
+                parsed = sorted(self._cached(iface_rows[u], self._parse_iface) + (u,)
+                                for u in iface_uuids if u in iface_rows)
+                for name, kind, options, request, hint, mtu, uuid in parsed:
+                    if name in seen_ifaces:
+                        log.warning("bridge %s: %s interface is on multiple bridges or ports, "
+                                    "ignoring", br_name, name)
+                        continue
+                    seen_ifaces.add(name)
+                    ifaces[name] = IfaceConfig(uuid, name, kind, options, request, hint, mtu,
+                                               port_name, vlan)
+            bridges[br_name] = BridgeConfig(br_name, br_config, ifaces)
+        return dict(ovs_row.other_config), bridges
+
+
+# ---------------------------------------------------------------- running state
+
+@dataclasses.dataclass
+class RunningIface:
+    config: IfaceConfig
+    netdev: Any = None
+    ofport: Optional[int] = None
+    error: Optional[str] = None
+    missing_device: bool = False
+    vlan_applied: Optional[tuple] = None
+    reported: bool = False       # device status columns written since it was attached
+    written: Optional[tuple] = None  # (row uuid, ofport, error) last written
+
+
+@dataclasses.dataclass
+class RunningBridge:
+    name: str
+    bridge: Any                        # pyvswitch.ofproto.bridge.Bridge, or None
+    ofports: OfportTable
+    openflow: Any = None               # ofview.BridgeOpenFlow: the .mgmt socket, or None
+    ifaces: dict[str, RunningIface] = dataclasses.field(default_factory=dict)
+    settings: Optional[tuple[int, int]] = None
+    datapath_id: Optional[int] = None
+
+
+def _int_setting(config: dict[str, str], key: str, default: int, minimum: int = 0) -> int:
+    try:
+        value = int(config[key])
+    except (KeyError, ValueError):
+        return default
+    return value if value >= minimum else default
+
+
+def _mac_text(mac: bytes) -> str:
+    return ":".join("%02x" % b for b in mac)
+
+
+def _parse_mac(text: str) -> Optional[int]:
+    parts = text.split(":")
+    if len(parts) != 6:
+        return None
+    try:
+        octets = [int(p, 16) for p in parts]
+    except ValueError:
+        return None
+    if any(o > 255 for o in octets):
+        return None
+    return int.from_bytes(bytes(octets), "big")
+
+
+def pick_datapath_id(bridge_name: str, other_config: dict[str, str],
+                     local_mac: Optional[bytes]) -> int:
+    """other_config:datapath-id (16 hex digits), else the bridge MAC
+    (other_config:hwaddr, else the local port's MAC) as a 48-bit number."""
+    dpid = other_config.get("datapath-id", "")
+    if dpid.startswith("0x"):
+        dpid = dpid[2:]
+    if len(dpid) == 16:
+        try:
+            value = int(dpid, 16)
+            if value:
+                return value
+        except ValueError:
+            pass
+    mac = _parse_mac(other_config.get("hwaddr", ""))
+    if mac is not None and not mac & (1 << 40):      # not multicast
+        return mac
+    if local_mac:
+        return int.from_bytes(local_mac, "big")
+    # A locally administered address derived from the name keeps the ID stable.
+    return 0x020000000000 | (zlib.crc32(bridge_name.encode()) & 0xffffffff)
+
+
+def _os_release() -> tuple[str, str]:
+    fields: dict[str, str] = {}
+    try:
+        with open("/etc/os-release", encoding="utf-8") as f:
+            for line in f:
+                key, sep, value = line.strip().partition("=")
+                if sep:
+                    fields[key] = value.strip('"')
+    except OSError:
+        pass
+    return fields.get("ID", "unknown"), fields.get("VERSION_ID", "unknown")
+
+
+# ---------------------------------------------------------------- the layer
+
+class BridgeLayer:
+    def __init__(self, remote: str, schema_path: str, backends: Backends, dummy: str, *,
+                 init_root_row: bool = False):
+        """`init_root_row`: create the Open_vSwitch record when the database has
+        none (what `ovs-vsctl init` does; used with the embedded server)."""
+        self.remote = remote
+        self._init_root_row = init_root_row
+        self._backends = backends
+        self._dummy = dummy
+        with open(schema_path, encoding="utf-8") as f:
+            self._db_version = json.load(f)["version"]
+        self._system_type, self._system_version = _os_release()
+        helper = ovs.db.idl.SchemaHelper(location=schema_path)
+        for table in _READ.keys() | _WRITE.keys():
+            helper.register_columns(table, _READ.get(table, []) + _WRITE.get(table, []))
+        self._idl = ChangeTrackingIdl(remote, helper)
+        self._reader = ConfigReader()
+        for table, columns in _WRITE.items():
+            for column in columns:
+                self._idl.tables[table].columns[column].alert = False
+        self._idl.set_lock(LOCK_NAME)
+
+        self.bridges: dict[str, RunningBridge] = {}
+        self._datapath_settings: Optional[tuple[int, int]] = None
+        self._seen_seqno: Optional[int] = None
+        self._reconfigure_wanted = False
+        self._applied_cfg: Optional[int] = None      # next_cfg the running state reflects
+        self._status_wanted = False
+        self._refresh_wanted = False     # re-read every device's statistics and states
+        self._txn: Optional[ovs.db.idl.Transaction] = None
+        self._txn_retry_at = 0.0           # after a failed status transaction, retry at this
+        self._txn_failed_seqno = None      # time or when the database changes, if sooner
+        self._next_stats_at = 0.0
+        self._next_device_check_at = 0.0
+        self._lock_warned = False
+        self.ready = False       # the first configuration has been applied and reported
+
+    # -------------------------------------------------------------- main loop
+
+    def run(self, now: float) -> None:
+        self._idl.run()
+        if self._txn is not None:
+            self._finish_txn(now)
+        if self._idl.is_lock_contended and not self._idl.has_lock:
+            if not self._lock_warned:
+                log.warning("another pyvswitchd process is running, disabling this process "
+                            "(pid %d) until it goes away", os.getpid())
+                self._lock_warned = True
+            for name in list(self.bridges):
+                self._destroy_bridge(self.bridges.pop(name))
+            return
+        if not self._idl.has_lock or self._idl.state != self._idl.IDL_S_MONITORING:
+            return
+        self._lock_warned = False
+        if now >= self._next_device_check_at:
+            self._next_device_check_at = now + DEVICE_RETRY_INTERVAL
+            if self._missing_device_appeared():
+                self._reconfigure_wanted = True
+        if self._idl.change_seqno != self._seen_seqno or self._reconfigure_wanted:
+            self._seen_seqno = self._idl.change_seqno
+            self._reconfigure_wanted = False
+            self._reconfigure()
+        if now >= self._next_stats_at:
+            self._next_stats_at = now + STATS_INTERVAL
+            self._status_wanted = self._refresh_wanted = True
+            self._refresh_openflow_ports()
+        if self._status_wanted and self._txn is None and (
+                now >= self._txn_retry_at or self._idl.change_seqno != self._txn_failed_seqno):
+            self._write_status(now)
+        for rb in self.bridges.values():
+            due = rb.bridge.next_run() if rb.bridge is not None else None
+            if due is not None and now >= due:
+                rb.bridge.run()
+
+    def wait(self, poller: ovs.poller.Poller, now: float) -> None:
+        self._idl.wait(poller)
+        if self._txn is not None:
+            self._txn.wait(poller)
+        deadlines = [self._next_stats_at, self._next_device_check_at]
+        deadlines += [due for due in (rb.bridge.next_run() for rb in self.bridges.values()
+                                      if rb.bridge is not None) if due is not None]
+        if self._status_wanted and self._txn is None:
+            deadlines.append(self._txn_retry_at)
+        poller.timer_wait(max(0, int((min(deadlines) - now) * 1000)))
+
+    def close(self) -> None:
+        """Removes every port and bridge (closing netdevs deletes our TAP devices)."""
+        for name in list(self.bridges):
+            self._destroy_bridge(self.bridges.pop(name))
+        self._idl.close()
+
+    def running_bridges(self) -> dict[str, Any]:
+        """Bridge objects by name, for the datapath's and ofproto's unixctl commands."""
+        return {name: rb.bridge for name, rb in self.bridges.items() if rb.bridge is not None}
+
+    def memory_usage(self) -> dict[str, int]:
+        cells = sum(len(table.rows) * len(table.columns) for table in self._idl.tables.values())
+        return {"bridges": len(self.bridges),
+                "ports": sum(len(rb.ifaces) for rb in self.bridges.values()),
+                "idl-cells-Open_vSwitch": cells}
+
+    # -------------------------------------------------------------- reconfiguration
+
+    def _refresh_openflow_ports(self) -> None:
+        for rb in self.bridges.values():
+            if rb.openflow is not None:
+                for name, ri in rb.ifaces.items():
+                    if ri.ofport is not None:
+                        rb.openflow.refresh(ri.ofport, name, ri.netdev)
+
+    def _missing_device_appeared(self) -> bool:
+        exists = self._backends.netdev_exists
+        if exists is None:
+            return False
+        return any(ri.missing_device and exists(name)
+                   for rb in self.bridges.values() for name, ri in rb.ifaces.items())
+
+    def _reconfigure(self) -> None:
+        coverage.inc("bridge_reconfigure")
+        ovs_rows = list(self._idl.tables["Open_vSwitch"].rows.values())
+        other_config, bridges = self._reader.read(self._idl)
+        self._apply(other_config, bridges)
+        self._applied_cfg = ovs_rows[0].next_cfg if ovs_rows else None
+        self._status_wanted = True
+
+    def _apply(self, other_config: dict[str, str], wanted: dict[str, BridgeConfig]) -> None:
+        self._configure_datapath(other_config)
+        for name in [n for n in self.bridges if n not in wanted]:
+            self._destroy_bridge(self.bridges.pop(name))
+        # Close everything that goes away before opening anything, so an interface
+        # moving between bridges never has two netdevs open at once.
+        for name, rb in self.bridges.items():
+            self._prune_bridge(rb, wanted[name])
+        for name, config in wanted.items():
+            rb = self.bridges.get(name)
+            if rb is None:
+                rb = self._create_bridge(name)
+                if rb is None:
+                    continue
+                self.bridges[name] = rb
+            self._populate_bridge(rb, config)
+
+    def _configure_datapath(self, other_config: dict[str, str]) -> None:
+        settings = (_int_setting(other_config, "max-idle", 10000, 500),
+                    _int_setting(other_config, "flow-limit", 200000, 1))
+        datapath = self._backends.datapath
+        if datapath is not None and settings != self._datapath_settings:
+            datapath.set_config(max_idle_ms=settings[0], flow_limit=settings[1])
+        self._datapath_settings = settings
+
+    def _create_bridge(self, name: str) -> Optional[RunningBridge]:
+        bridge = None
+        if self._backends.bridge_class is not None and self._backends.datapath is not None:
+            try:
+                bridge = self._backends.bridge_class(name, self._backends.datapath)
+            except Exception:
+                log.exception("bridge %s: could not create", name)
+                return None
+        openflow = None
+        if bridge is not None and self._backends.openflow_class is not None:
+            try:
+                openflow = self._backends.openflow_class(name, dirs.rundir())
+                openflow.start()
+            except OSError as e:
+                log.error("bridge %s: could not open OpenFlow management socket (%s)",
+                          name, e.strerror)
+                openflow = None
+        log.info("bridge %s: created", name)
+        return RunningBridge(name, bridge, OfportTable(name), openflow)
+
+    def _destroy_bridge(self, rb: RunningBridge) -> None:
+        for name in list(rb.ifaces):
+            self._remove_iface(rb, name)
+        if rb.openflow is not None:
+            rb.openflow.stop()
+        if rb.bridge is not None:
+            rb.bridge.destroy()
+        log.info("bridge %s: deleted", rb.name)
+
+    def _prune_bridge(self, rb: RunningBridge, config: BridgeConfig) -> None:
+        """Closes interfaces that left, changed device, or failed (failures are retried)."""
+        for name, ri in list(rb.ifaces.items()):
+            new = config.ifaces.get(name)
+            if new is None or new.kind != ri.config.kind or new.options != ri.config.options \
+                    or ri.netdev is None:
+                self._remove_iface(rb, name)
+
+    def _populate_bridge(self, rb: RunningBridge, config: BridgeConfig) -> None:
+        """Opens new interfaces, numbers and attaches them, applies settings."""
+        for name, iface_config in config.ifaces.items():
+            if name not in rb.ifaces:
+                rb.ifaces[name] = self._open_iface(rb, iface_config)
+        opened = [name for name, ri in rb.ifaces.items() if ri.netdev is not None]
+        numbers = rb.ofports.plan({name: config.ifaces[name].ofport_request for name in opened},
+                                  {name: config.ifaces[name].ofport_hint for name in opened})
+        for name, ri in rb.ifaces.items():
+            new = config.ifaces[name]
+            number = numbers.get(name)
+            if number is not None and ri.ofport != number:
+                if ri.ofport is not None:
+                    self._detach(rb, ri)
+                if not self._attach(rb, ri, number):
+                    rb.ofports.release(name)
+                    number = None
+            if number is not None and ri.vlan_applied != new.vlan:
+                self._push_vlan(rb, number, new.vlan)
+                ri.vlan_applied = new.vlan
+            if number is not None and new.mtu_request and ri.netdev.get_mtu() != new.mtu_request:
+                try:
+                    ri.netdev.set_mtu(new.mtu_request)
+                    ri.reported = False
+                except self._backends.netdev_error as e:
+                    log.warning("%s", e)
+            ri.config = new
+        self._configure_bridge_settings(rb, dict(config.other_config))
+
+    def _push_vlan(self, rb: RunningBridge, ofport: int, vlan) -> None:
+        if rb.bridge is None or self._backends.port_vlan_config is None:
+            return
+        mode, tag, trunks, priority_tags = vlan
+        rb.bridge.set_port_vlan(ofport, self._backends.port_vlan_config(
+            vlan_mode=mode, tag=tag, trunks=trunks, priority_tags=priority_tags))
+
+    def _configure_bridge_settings(self, rb: RunningBridge, other_config: dict[str, str]) -> None:
+        settings = (_int_setting(other_config, "mac-aging-time", 300, 1),
+                    _int_setting(other_config, "mac-table-size", 8192, 1))
+        if settings != rb.settings and rb.bridge is not None:
+            rb.bridge.set_config(mac_aging_time=settings[0], mac_table_size=settings[1])
+        rb.settings = settings
+        local = rb.ifaces.get(rb.name)
+        local_mac = local.netdev.get_mac() if local is not None and local.netdev else None
+        hwaddr = _parse_mac(other_config.get("hwaddr", ""))
+        if local_mac is not None and hwaddr is not None and not hwaddr & (1 << 40) \
+                and int.from_bytes(local_mac, "big") != hwaddr:
+            try:
+                local.netdev.set_mac(hwaddr.to_bytes(6, "big"))
+                local_mac = local.netdev.get_mac()
+                local.reported = False
+            except self._backends.netdev_error as e:
+                log.warning("bridge %s: %s", rb.name, e)
+        dpid = pick_datapath_id(rb.name, other_config, local_mac)
+        if dpid != rb.datapath_id:
+            rb.datapath_id = dpid
+            if rb.bridge is not None:
+                rb.bridge.datapath_id = dpid
+            if rb.openflow is not None:
+                rb.openflow.set_datapath_id(dpid)
+            log.info("bridge %s: using datapath ID %016x", rb.name, dpid)
+
+    def _open_iface(self, rb: RunningBridge, config: IfaceConfig) -> RunningIface:
+        ri = RunningIface(config)
+        if self._backends.open_netdev is None:
+            ri.error = "could not open network device %s (netdev support unavailable)" % config.name
+            return ri
+        try:
+            ri.netdev = self._backends.open_netdev(config.name, config.kind,
+                                                   dict(config.options), dummy=self._dummy)
+        except self._backends.netdev_error as e:
+            ri.error = str(e)
+            ri.missing_device = getattr(e, "errno", 0) == errno.ENODEV
+            log.warning("%s", ri.error)
+        except Exception as e:       # a provider bug must not take the switch down
+            log.exception("bridge %s: opening %s failed", rb.name, config.name)
+            ri.error = "could not open network device %s (%s)" % (config.name, e)
+        return ri
+
+    def _attach(self, rb: RunningBridge, ri: RunningIface, number: int) -> bool:
+        """Adds the open interface to the bridge as port `number`; on failure the
+        netdev is closed and the interface reports the error."""
+        name = ri.config.name
+        if rb.bridge is not None:
+            try:
+                rb.bridge.add_port(number, name, ri.netdev)
+            except Exception as e:
+                log.exception("bridge %s: adding %s failed", rb.name, name)
+                ri.error = "could not add network device %s to ofproto (%s)" % (name, e)
+                ri.netdev.close()
+                ri.netdev = None
+                return False
+        ri.ofport = number
+        ri.vlan_applied = None
+        ri.reported = False
+        if rb.openflow is not None:
+            rb.openflow.port_added(number, name, ri.netdev)
+        log.info("bridge %s: added interface %s on port %d", rb.name, name, number)
+        return True
+
+    def _detach(self, rb: RunningBridge, ri: RunningIface) -> None:
+        if rb.openflow is not None:
+            rb.openflow.port_removed(ri.ofport)
+        if rb.bridge is not None:
+            rb.bridge.remove_port(ri.ofport)
+        log.info("bridge %s: deleted interface %s on port %d", rb.name, ri.config.name, ri.ofport)
+        ri.ofport = None
+
+    def _remove_iface(self, rb: RunningBridge, name: str) -> None:
+        ri = rb.ifaces.pop(name)
+        rb.ofports.release(name)
+        if ri.ofport is not None:
+            self._detach(rb, ri)
+        if ri.netdev is not None:
+            try:
+                ri.netdev.close()
+            except Exception:
+                log.exception("bridge %s: closing %s failed", rb.name, name)
+
+    # -------------------------------------------------------------- status
+
+    def _write_status(self, now: float) -> None:
+        ovs_rows = list(self._idl.tables["Open_vSwitch"].rows.values())
+        txn = ovs.db.idl.Transaction(self._idl)
+        txn.add_comment("pyvswitchd: status update")
+        if not ovs_rows and self._init_root_row:
+            ovs_rows = [txn.insert(self._idl.tables["Open_vSwitch"])]
+        if ovs_rows:
+            self._write_system_columns(ovs_rows[0])
+        running = {rb.name: rb for rb in self.bridges.values()}
+        for row in self._idl.tables["Bridge"].rows.values():
+            rb = running.get(row.name)
+            if rb is not None and rb.datapath_id is not None:
+                _set(row, "datapath_id", ["%016x" % rb.datapath_id])
+                _set(row, "datapath_version", ["<built-in>"])
+        iface_rows = self._idl.tables["Interface"].rows
+        for rb in self.bridges.values():
+            for ri in rb.ifaces.values():
+                row = iface_rows.get(ri.config.uuid)
+                written = (ri.config.uuid, ri.ofport, ri.error)
+                if row is not None and (written != ri.written or not ri.reported
+                                        or self._refresh_wanted):
+                    _write_iface(row, ri, self._refresh_wanted)
+                    ri.written = written
+        if ovs_rows and self._applied_cfg is not None:
+            _set(ovs_rows[0], "cur_cfg", self._applied_cfg)
+        self._status_wanted = self._refresh_wanted = False
+        self._txn = txn
+        self._finish_txn(now)
+
+    def _write_system_columns(self, row) -> None:
+        datapath_types = ["netdev", "system"] + (["dummy"] if self._dummy else [])
+        iface_types = ["internal", "system", "tap"] + (["dummy"] if self._dummy else [])
+        _set(row, "ovs_version", [pyvswitch.OVS_COMPAT_VERSION])
+        _set(row, "db_version", [self._db_version])
+        _set(row, "system_type", [self._system_type])
+        _set(row, "system_version", [self._system_version])
+        _set(row, "datapath_types", sorted(datapath_types))
+        _set(row, "iface_types", sorted(iface_types))
+
+    def _finish_txn(self, now: float) -> None:
+        txn = self._txn
+        status = txn.commit()
+        if status == ovs.db.idl.Transaction.INCOMPLETE:
+            coverage.inc("txn_incomplete")
+            return
+        self._txn = None
+        if status == ovs.db.idl.Transaction.SUCCESS:
+            coverage.inc("txn_success")
+        elif status == ovs.db.idl.Transaction.UNCHANGED:
+            coverage.inc("txn_unchanged")
+        else:
+            coverage.inc("txn_try_again")
+            if status not in (ovs.db.idl.Transaction.TRY_AGAIN,
+                              ovs.db.idl.Transaction.NOT_LOCKED):
+                log.warning("status transaction failed: %s (%s)", status, txn.get_error())
+            self._status_wanted = self._refresh_wanted = True
+            self._txn_retry_at = now + TXN_RETRY_INTERVAL
+            self._txn_failed_seqno = self._idl.change_seqno
+            return
+        self.ready = True
+
+
+def _set(row, column: str, value) -> None:
+    """Writes only changes.  (A row this transaction inserts has no values to compare.)"""
+    if getattr(row, column, None) != value:
+        setattr(row, column, value)
+
+
+def _write_iface(row, ri: RunningIface, refresh: bool) -> None:
+    """Interface status; the device is queried only when `refresh` or when its
+    status has not been reported since it was attached."""
+    if ri.netdev is None or ri.ofport is None:
+        _set(row, "ofport", [-1])
+        _set(row, "error", [ri.error] if ri.error else [])
+        for column in ("mac_in_use", "ifindex", "link_state", "admin_state", "mtu"):
+            _set(row, column, [])
+        _set(row, "statistics", {})
+        return
+    _set(row, "ofport", [ri.ofport])
+    _set(row, "error", [])
+    if ri.reported and not refresh:
+        return
+    ri.reported = True
+    netdev = ri.netdev
+    coverage.inc("netdev_get_stats")
+    stats = dataclasses.asdict(netdev.get_stats())
+    mac, mtu, ifindex = netdev.get_mac(), netdev.get_mtu(), netdev.get_ifindex()
+    _set(row, "mac_in_use", [_mac_text(mac)] if mac else [])
+    _set(row, "ifindex", [ifindex if ifindex is not None else 0])
+    _set(row, "link_state", [netdev.get_link_state()])
+    _set(row, "admin_state", [netdev.get_admin_state()])
+    _set(row, "mtu", [mtu] if mtu is not None else [])
+    _set(row, "statistics", stats)
