@@ -11,6 +11,10 @@ plain tuple whose first element names its kind:
                                    are SETTABLE_FIELDS (names from pyvswitch.fields)
     ("userspace", cookie)          hand a copy of the frame to the in_port owner's
                                    `userspace(frame, cookie, in_port)` (send-to-controller)
+    ("tunnel_output", dp_port, header)
+                                   send the frame out of a tunnel port, encapsulated as the
+                                   pyvswitch.netdev.tunnel_header.TunnelHeader says (VNI,
+                                   remote and local address, TTL, TOS, DF, checksum)
 
 An empty list means drop.  Actions apply in order, so ("set", ...) after an output does not
 affect what that output sent.
@@ -22,6 +26,7 @@ PUSH_VLAN = "push_vlan"
 POP_VLAN = "pop_vlan"
 SET = "set"
 USERSPACE = "userspace"
+TUNNEL_OUTPUT = "tunnel_output"
 
 SETTABLE_FIELDS = frozenset((
     "dl_src", "dl_dst",
@@ -51,6 +56,10 @@ def set_field(name: str, value: int) -> tuple:
 
 def userspace(cookie) -> tuple:
     return (USERSPACE, cookie)
+
+
+def tunnel_output(dp_port: int, header) -> tuple:
+    return (TUNNEL_OUTPUT, dp_port, header)
 
 
 def output_ports(actions: list) -> tuple[int, ...] | None:

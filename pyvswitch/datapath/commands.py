@@ -170,9 +170,11 @@ def format_dpif_show(datapath: Datapath, bridges: Mapping) -> str:
         for ofport, dp_port in bridge.dp_ports().items():
             port = dp_ports.get(dp_port)
             port_type = port.type if port is not None else "?"
-            rows.append((bridge.port_name(ofport) or "?", ofport, dp_port, port_type))
+            rows.append((bridge.port_name(ofport) or "?", ofport, str(dp_port), port_type))
+        for ofport, peer in bridge.patch_ports().items():      # no datapath port at all
+            rows.append((bridge.port_name(ofport) or "?", ofport, "none", "patch: peer=" + peer))
         for port_name, ofport, dp_port, port_type in sorted(rows):
-            lines.append("    %s %d/%d: (%s)" % (port_name, ofport, dp_port, port_type))
+            lines.append("    %s %d/%s: (%s)" % (port_name, ofport, dp_port, port_type))
     return "\n".join(lines) + "\n"
 
 

@@ -11,7 +11,10 @@ Rules followed (those of Open vSwitch's ODP formatter):
     wildcarded value; a fully wildcarded value is left out, and an attribute all of whose
     values are wildcarded is left out, unless `verbose`, which prints every value of every
     header the packet has (with "/0" masks) plus the metadata Open vSwitch would show;
-  * recirc_id, in_port, packet_type and eth_type are always printed;
+  * recirc_id, in_port, packet_type and eth_type are always printed; tunnel(...) comes first
+    when the flow matches tunnel metadata;
+  * a tunnel output prints as set(tunnel(...)),PORT, the way a kernel datapath's pair of
+    actions reads;
   * a tagged frame prints eth_type(TPID),vlan(...),encap(eth_type(inner),...);
   * consecutive "set" actions on one header merge into one set(header(...)), with masks on
     partially rewritten values (tos=0x8/0xfc), as the userspace datapath prints them.
@@ -83,6 +86,8 @@ _ARP = ("arp", [("sip", _bits(F.SHIFT_NW_SRC, 32), _ip4), ("tip", _bits(F.SHIFT_
                 ("tha", _bits(F.SHIFT_ARP_THA, 48), _mac)])
 _ND = ("nd", [("target", _bits(F.SHIFT_ND_TARGET, 128), _ip6), ("sll", _bits(F.SHIFT_ARP_SHA, 48), _mac),
               ("tll", _bits(F.SHIFT_ARP_THA, 48), _mac)])
+_TUNNEL = ("tunnel", [("tun_id", _bits(F.SHIFT_TUN_ID, 64), _hex),
+                      ("src", _bits(F.SHIFT_TUN_SRC, 32), _ip4), ("dst", _bits(F.SHIFT_TUN_DST, 32), _ip4)])
 _L4_BY_PROTO = {F.IPPROTO_TCP: ("tcp", _PORTS), F.IPPROTO_UDP: ("udp", _PORTS),
                 F.IPPROTO_SCTP: ("sctp", _PORTS)}
 
@@ -158,6 +163,9 @@ def format_key(key: int, mask: int, *, verbose: bool = False, names: PortNames =
     if verbose:
         parts += ["skb_priority(0/0)", "skb_mark(0/0)", "ct_state(0/0)", "ct_zone(0/0)",
                   "ct_mark(0/0)", "ct_label(0/0)"]
+    tunnel = _attribute(*_TUNNEL, key, mask, False)
+    if tunnel:
+        parts.append(tunnel)
     parts.append("recirc_id(%d)" % _get(key, _RECIRC_ID))
     if verbose:
         parts.append("dp_hash(0/0)")
@@ -293,6 +301,22 @@ def format_userspace_cookie(cookie) -> str:
     return "userdata(%s)" % (cookie,)
 
 
+def format_tunnel_header(header) -> str:
+    """A tunnel output's encapsulation, as Open vSwitch writes a set(tunnel(...)) action."""
+    parts = ["tun_id=%s" % _hex(header.tun_id)]
+    if header.ip_src:
+        parts.append("src=%s" % header.ip_src)
+    parts.append("dst=%s" % header.ip_dst)
+    if header.tos:
+        parts.append("tos=%#x" % header.tos)
+    if header.ttl is not None:
+        parts.append("ttl=%d" % header.ttl)
+    parts.append("tp_dst=%d" % header.dst_port)
+    flags = [name for name, on in (("df", header.df), ("csum", header.csum)) if on] + ["key"]
+    parts.append("flags(%s)" % "|".join(flags))
+    return "tunnel(%s)" % ",".join(parts)
+
+
 def format_actions(actions: list, key: int, *, names: PortNames = None) -> str:
     if not actions:
         return "drop"
@@ -320,6 +344,9 @@ def format_actions(actions: list, key: int, *, names: PortNames = None) -> str:
             parts.append("pop_vlan")
         elif kind == dpa.USERSPACE:
             parts.append("userspace(pid=0,%s)" % format_userspace_cookie(action[1]))
+        elif kind == dpa.TUNNEL_OUTPUT:
+            parts.append("set(%s),%s" % (format_tunnel_header(action[2]),
+                                         _port_name(action[1], names)))
         else:
             parts.append(repr(action))
         index += 1

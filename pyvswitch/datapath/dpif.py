@@ -3,9 +3,11 @@
 What it owns: the datapath ports (netdevs, numbered from 1; port 0 is the datapath itself),
 an exact-match cache (EMC), the megaflow table, upcall handling, revalidation and the
 lookup counters.  What flows in: frames from netdevs (epoll over their descriptors, or
-`receive` for devices without one).  What flows out: frames to netdevs' `send_batch`,
-`userspace` actions to the in_port owner's `userspace(frame, cookie, in_port)` hook, and
-megaflow statistics to the in_port owner's `account(key, n_packets, n_bytes, used)` hook.
+`receive` for devices without one); a tunnel port's frames come with their tunnel
+metadata as key bits (see pyvswitch.netdev.base), which join the frame's flow key.  What
+flows out: frames to netdevs' `send_batch`, `userspace` actions to the in_port owner's
+`userspace(frame, cookie, in_port)` hook, and megaflow statistics to the in_port owner's
+`account(key, n_packets, n_bytes, used)` hook.
 
 The forwarding thread, per readable port:
     recv_batch -> extract_key per frame -> EMC (dict: full key -> Megaflow)
@@ -163,7 +165,8 @@ class DumpedFlow(NamedTuple):
 
 
 class _Port:
-    __slots__ = ("port_no", "netdev", "owner", "fd", "userspace", "account", "accepts_offloads")
+    __slots__ = ("port_no", "netdev", "owner", "fd", "userspace", "account", "accepts_offloads",
+                 "rx_metadata")
 
     def __init__(self, port_no: int, netdev: Netdev, owner: UpcallHandler):
         self.port_no = port_no
@@ -173,6 +176,7 @@ class _Port:
         self.userspace = getattr(owner, "userspace", None)
         self.account = getattr(owner, "account", None)
         self.accepts_offloads = bool(getattr(netdev, "accepts_offloads", False))
+        self.rx_metadata = bool(getattr(netdev, "rx_metadata", False))
 
 
 def port_type(netdev: Netdev, dummy: bool) -> str:
@@ -521,7 +525,7 @@ class Datapath:
             return
         if packets:
             self._process(port, packets)
-        elif events & (select.EPOLLERR | select.EPOLLHUP):
+        elif events & select.EPOLLHUP or (events & select.EPOLLERR and not port.netdev.clear_error()):
             self._unwatch(port)
 
     # ------------------------------------------------------------------ forwarding
@@ -533,8 +537,12 @@ class Datapath:
         groups: dict[Megaflow, list] = {}
         out: dict[int, list] = {}
         emc_hits = 0
+        tunneled = port.rx_metadata
         for packet in packets:
             key = extract_key(packet[0], in_port)
+            if tunneled:
+                key |= packet[2]
+                packet = packet[:2]
             flow = emc.get(key) if emc is not None else None
             if flow is not None and flow.gen == gen:
                 emc_hits += 1

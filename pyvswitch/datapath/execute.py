@@ -2,7 +2,8 @@
 
 In: frames as (frame, vnet) pairs, an action list (see pyvswitch.datapath.actions) and the
 in_port.  Out: the frames each output port must send, appended to a dict port -> list, and
-calls of a `userspace` hook for ("userspace", cookie) actions.
+calls of a `userspace` hook for ("userspace", cookie) actions.  A tunnel output queues a
+(frame, vnet, TunnelHeader) triple: the tunnel netdev encapsulates (and completes offloads).
 
 Header rewrites keep every checksum right:
   * the IPv4 header checksum and the TCP/UDP/ICMPv6 checksums are updated incrementally
@@ -65,6 +66,13 @@ def _execute_one(frame, vnet: Optional[VnetHdr], actions: list, in_port: int, ou
         elif kind == dpa.USERSPACE:
             if userspace is not None:
                 userspace(bytes(frame), action[1], in_port)
+        elif kind == dpa.TUNNEL_OUTPUT:
+            frame = bytes(frame)
+            queue = out.get(action[1])
+            if queue is None:
+                out[action[1]] = [(frame, vnet, action[2])]
+            else:
+                queue.append((frame, vnet, action[2]))
         else:
             raise ValueError("unknown datapath action %r" % (action,))
 

@@ -222,6 +222,11 @@ class AfPacketNetdev(Netdev):
                 else:
                     self._tx_errors += 1
 
+    def clear_error(self) -> bool:
+        # Reading SO_ERROR clears the socket's pending error (ENOBUFS and the like under load).
+        self._sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        return True
+
     def close(self) -> None:
         if self._sock.fileno() < 0:
             return

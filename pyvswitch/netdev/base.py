@@ -2,7 +2,8 @@
 
 A netdev is one network device the switch sends and receives frames on.  Providers
 (`afpacket` for existing kernel devices, `tap` for internal ports, `patch`, `dummy` for
-tests, tunnels later) implement this narrow interface; nothing here knows OpenFlow or OVSDB.
+tests, `tunnel` for vxlan and geneve) implement this narrow interface; nothing here knows
+OpenFlow or OVSDB.
 
 Frames travel as `bytes`-like objects holding a whole Ethernet frame, VLAN tags inline.
 A frame may carry offload metadata, a `VnetHdr` (the kernel's struct virtio_net_hdr):
@@ -11,6 +12,12 @@ checksum goes) or it may be a GSO super-frame (gso_type/gso_size) larger than th
 A netdev that can take such frames as they are says so with `accepts_offloads`; for
 one that cannot, `send_batch` must complete checksums and segment in software
 (see `pyvswitch.netdev.offload`), so what reaches the wire is always correct.
+
+Tunnel ports (`tunnel.TunnelNetdev`) extend this in two ways.  A netdev with `rx_metadata`
+True returns (frame, vnet, metadata) triples from recv_batch, `metadata` being flow-key bits
+(tun_id, tun_src, tun_dst as pyvswitch.fields lays them out) the datapath ORs into the
+frame's key.  And send_batch of a tunnel port also takes (frame, vnet, TunnelHeader)
+triples, from the datapath's tunnel output action (see pyvswitch.datapath.actions).
 
 Threading: the datapath thread alone calls recv_batch/send_batch.  Control-plane
 threads may call the read-only getters (stats, link state, mtu, mac).
@@ -88,6 +95,12 @@ class Netdev(abc.ABC):
     def send_batch(self, frames: Iterable[tuple[bytes, Optional[VnetHdr]]]) -> None:
         """Transmit frames.  Never raises for a full queue: count it in tx_dropped."""
 
+    def clear_error(self) -> bool:
+        """The descriptor polled with an error and nothing to receive.  Clear a transient error (a
+        socket's pending error, e.g. after a flood) and return True to keep polling; False when the
+        device is gone for good."""
+        return True
+
     @abc.abstractmethod
     def close(self) -> None:
         """Release the device (a TAP created for an internal port is removed)."""
@@ -95,6 +108,14 @@ class Netdev(abc.ABC):
     # ---- read by the control plane ----
     def get_stats(self) -> NetdevStats:
         return NetdevStats()
+
+    def get_statistics(self) -> dict[str, int]:
+        """Interface:statistics: the counters this device keeps, by OVSDB key."""
+        return dataclasses.asdict(self.get_stats())
+
+    def get_carrier_resets(self) -> Optional[int]:
+        """Interface:link_resets: how often the link went down while open, None if unknown."""
+        return None
 
     def get_mtu(self) -> Optional[int]:
         return None

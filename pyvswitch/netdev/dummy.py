@@ -13,6 +13,9 @@ the datapath thread calls recv_batch.
 A dummy takes no offloads, so frames sent to it are checksummed and segmented
 in software first, exactly as for a real device without offloads.  Addresses
 follow OVS's dummies: aa:55:aa:55:00:NN, NN counting up per netdev opened.
+Interface statistics carry the counters OVS's dummies report: packets and bytes
+each way, the same per queue (a dummy has one queue, 0) and two "custom"
+receive counters.
 """
 from __future__ import annotations
 
@@ -152,6 +155,17 @@ class DummyNetdev(Netdev):
 
     def get_stats(self) -> NetdevStats:
         return NetdevStats(**vars(self._stats))
+
+    def get_statistics(self) -> dict[str, int]:
+        stats = self._stats
+        return {"rx_packets": stats.rx_packets, "rx_bytes": stats.rx_bytes,
+                "tx_packets": stats.tx_packets, "tx_bytes": stats.tx_bytes,
+                "rx_q0_packets": stats.rx_packets, "rx_q0_bytes": stats.rx_bytes,
+                "tx_q0_packets": stats.tx_packets, "tx_q0_bytes": stats.tx_bytes,
+                "rx_custom_packets_1": stats.rx_packets, "rx_custom_packets_2": stats.rx_packets}
+
+    def get_carrier_resets(self) -> Optional[int]:
+        return 0     # as OVS's dummies, which count none even across set-admin-state
 
     def get_link_state(self) -> str:
         return "up" if self._up else "down"

@@ -16,6 +16,14 @@ Bridge other_config); the datapath calls back into it through the `UpcallHandler
 Ports have two numbers: the OpenFlow port number the database and controllers use (LOCAL,
 65534, is the bridge's own internal port) and the datapath port number the datapath assigns
 in `add_port`; translation speaks OpenFlow internally and datapath numbers at its edges.
+A tunnel port's netdev also hands its `tunnel_config` to translation, which builds the
+port's tunnel output actions from it.
+Patch ports (a pyvswitch.netdev.patch netdev) have only the OpenFlow number: they are
+plugged into the datapath's `PatchPanel` (pyvswitch.ofproto.patch) instead, which links
+them to their peers; translation crosses a linked one into the peer bridge, and the packets
+crossing are counted on both ends' netdevs (as the packet's translation runs, and as the
+revalidator pushes a cached flow's statistics through `account`).  Only patch ports of
+bridges with the same `datapath_type` link.
 
 Invariants:
   * every state change that can alter a translation (ports, VLAN config, flow table, MAC
@@ -32,18 +40,24 @@ Invariants:
     flow revalidated after `fdb/flush` would keep its source unlearned for as long as it hits).
 
 Threads: translate runs on the datapath's threads, everything else on the control thread;
-one lock serializes them.
+one lock serializes them, shared by every bridge on the datapath (the panel's), since a
+translation may read any of them.
 """
 from __future__ import annotations
 
-import threading
+import logging
 import time
-from typing import Callable
+from typing import Callable, Optional
 
-from pyvswitch.fields import KEY_BITS
+from pyvswitch import coverage
+from pyvswitch.datapath.dpctl import format_key
+from pyvswitch.fields import DATAPATH_KEY_MASK, KEY_BITS
 from pyvswitch.flow import FlowView
 from pyvswitch.netdev.base import Netdev
+from pyvswitch.netdev.patch import PatchNetdev
+from pyvswitch.netdev.tunnel import TunnelConfig
 from pyvswitch.ofproto import xlate
+from pyvswitch.ofproto.patch import PatchPanel
 from pyvswitch.ofproto.mac_learning import (DEFAULT_AGING_TIME, DEFAULT_MAX_ENTRIES, MacEntry,
                                             MacTable, MacTableStats)
 from pyvswitch.ofproto.normal import Learning
@@ -56,6 +70,9 @@ LOCAL = xlate.OFPP_LOCAL
 
 _TRUNK_ALL = VlanPolicy.from_config(PortVlanConfig())
 _EXACT = (1 << KEY_BITS) - 1
+_ABORT_WARNING_INTERVAL = 1.0     # seconds between warnings about translations that looped
+
+log = logging.getLogger("ofproto_dpif_xlate")
 
 
 class Bridge:
@@ -64,7 +81,9 @@ class Bridge:
         self.datapath = datapath
         self.datapath_id = 0
         self._clock = clock
-        self._lock = threading.Lock()
+        self._panel = PatchPanel.of(datapath)
+        self._lock = self._panel.lock
+        self.datapath_type = "system"
         self._macs = MacTable()
         self._flow_table = xlate.FlowTable.normal_only()
         self._forward_bpdu = False
@@ -72,15 +91,22 @@ class Bridge:
         self._of_to_dp: dict[int, int] = {}
         self._vlan_configs: dict[int, PortVlanConfig] = {}
         self._vlans: dict[int, VlanPolicy] = {}
+        self._patch_netdevs: dict[int, PatchNetdev] = {}     # ofport -> patch port
+        self._patch_links: dict[int, xlate.PatchLink] = {}   # ofport -> link, if linked
+        self._tunnels: dict[int, TunnelConfig] = {}          # ofport -> tunnel port config
         self._snapshot = xlate.BridgeSnapshot({}, {}, {})
+        self._next_abort_warning = 0.0
 
     # ---- UpcallHandler ----
     def translate(self, key: int, frame: bytes | None, *, side_effects: bool) -> tuple[list, int]:
         view = FlowView(key)
         with self._lock:
-            translation = xlate.translate(view, self._flow_table, self._snapshot, self._macs,
-                                          self._clock(),
+            translation = xlate.translate(view, self.pipeline(), self._clock(),
                                           Learning.LEARN if side_effects else Learning.NONE)
+            if side_effects and frame is not None:
+                _count_crossings(translation, 1, len(frame))
+        if side_effects and translation.aborted is not None:
+            self._note_abort(translation, key)
         if translation.table_changed:
             self.datapath.invalidate()
         return translation.actions, _EXACT if translation.learning_pending else view.wc
@@ -89,8 +115,21 @@ class Bridge:
         """A cached flow created from `key` forwarded `n_packets` packets (`n_bytes` bytes, the
         last at datapath time `used`) since the previous call for it."""
         with self._lock:
-            xlate.translate(FlowView(key), self._flow_table, self._snapshot, self._macs,
-                            self._clock(), Learning.REFRESH)
+            translation = xlate.translate(FlowView(key), self.pipeline(), self._clock(),
+                                          Learning.REFRESH)
+            _count_crossings(translation, n_packets, n_bytes)
+
+    def pipeline(self) -> xlate.Pipeline:
+        """What translation reads of this bridge; call with the lock held."""
+        return xlate.Pipeline(self.name, self._flow_table, self._snapshot, self._macs)
+
+    def _note_abort(self, translation: xlate.Translation, key: int) -> None:
+        coverage.inc(translation.aborted)
+        now = self._clock()
+        if now >= self._next_abort_warning:
+            self._next_abort_warning = now + _ABORT_WARNING_INTERVAL
+            log.warning("%s while processing %s", translation.abort_message,
+                        format_key(key, DATAPATH_KEY_MASK))
 
     # ---- configuration ----
     def set_config(self, *, mac_aging_time: int = DEFAULT_AGING_TIME,
@@ -114,12 +153,20 @@ class Bridge:
 
     def add_port(self, ofport: int, name: str, netdev: Netdev) -> None:
         with self._lock:
-            if ofport in self._of_to_dp:
+            if ofport in self._names:
                 raise ValueError("%s: OpenFlow port %d already in use" % (self.name, ofport))
-        dp_port = self.datapath.add_port(netdev, self)
+        is_patch = isinstance(netdev, PatchNetdev)
+        dp_port = None if is_patch else self.datapath.add_port(netdev, self)
         with self._lock:
             self._names[ofport] = name
-            self._of_to_dp[ofport] = dp_port
+            if is_patch:
+                self._patch_netdevs[ofport] = netdev
+                self._panel.plug(self, ofport, netdev)
+            else:
+                self._of_to_dp[ofport] = dp_port
+            tunnel = getattr(netdev, "tunnel_config", None)
+            if tunnel is not None:
+                self._tunnels[ofport] = tunnel
             self._vlan_configs[ofport] = PortVlanConfig()
             self._vlans[ofport] = _TRUNK_ALL
             self._rebuild_snapshot()
@@ -127,18 +174,23 @@ class Bridge:
 
     def remove_port(self, ofport: int) -> None:
         with self._lock:
-            dp_port = self._of_to_dp.pop(ofport, None)
-            if dp_port is None:
+            if ofport not in self._names:
                 return
+            dp_port = self._of_to_dp.pop(ofport, None)
+            self._tunnels.pop(ofport, None)
+            patch_netdev = self._patch_netdevs.pop(ofport, None)
+            if patch_netdev is not None:
+                self._panel.unplug(self, patch_netdev.name)
             del self._names[ofport], self._vlan_configs[ofport], self._vlans[ofport]
             self._macs.flush_port(ofport)
             self._rebuild_snapshot()
-        self.datapath.remove_port(dp_port)
+        if dp_port is not None:
+            self.datapath.remove_port(dp_port)
         self.datapath.invalidate()
 
     def set_port_vlan(self, ofport: int, cfg: PortVlanConfig) -> None:
         with self._lock:
-            if ofport not in self._of_to_dp or self._vlan_configs[ofport] == cfg:
+            if ofport not in self._names or self._vlan_configs[ofport] == cfg:
                 return
             self._vlan_configs[ofport] = cfg
             self._vlans[ofport] = VlanPolicy.from_config(cfg)
@@ -146,8 +198,22 @@ class Bridge:
             self._rebuild_snapshot()
         self.datapath.invalidate()
 
+    def set_datapath_type(self, datapath_type: str) -> None:
+        """Bridge:datapath_type, "system" when empty: patch ports link only within a type."""
+        with self._lock:
+            if datapath_type == self.datapath_type:
+                return
+            self.datapath_type = datapath_type
+            self._panel.relink()
+        self.datapath.invalidate()
+
+    def set_patch_links(self, links: dict[int, xlate.PatchLink]) -> None:
+        """From the panel, with the lock held: the linked patch ports, by OpenFlow port."""
+        self._patch_links = dict(links)
+        self._rebuild_snapshot()
+
     def destroy(self) -> None:
-        for ofport in list(self._of_to_dp):
+        for ofport in list(self._names):
             self.remove_port(ofport)
 
     def run(self) -> None:
@@ -167,9 +233,20 @@ class Bridge:
         return self._names.get(ofport)
 
     def dp_ports(self) -> dict[int, int]:
-        """OpenFlow port number -> datapath port number, for every port."""
+        """OpenFlow port number -> datapath port number, for every port but patch ports."""
         with self._lock:
             return dict(self._of_to_dp)
+
+    def patch_ports(self) -> dict[int, str]:
+        """OpenFlow port number -> peer option, for every patch port."""
+        with self._lock:
+            return {ofport: netdev.peer for ofport, netdev in self._patch_netdevs.items()}
+
+    def patch_error(self, ofport: int) -> Optional[str]:
+        """Why patch port `ofport` is not linked to its peer (None if it is, or is no patch)."""
+        with self._lock:
+            netdev = self._patch_netdevs.get(ofport)
+            return self._panel.error(netdev.name) if netdev is not None else None
 
     def mac_entries(self) -> list[MacEntry]:
         """The learned addresses, least recently refreshed first."""
@@ -196,4 +273,12 @@ class Bridge:
     def _rebuild_snapshot(self) -> None:
         self._snapshot = xlate.BridgeSnapshot(
             dict(self._of_to_dp), {dp: of for of, dp in self._of_to_dp.items()},
-            dict(self._vlans), self._forward_bpdu)
+            dict(self._vlans), self._forward_bpdu, dict(self._patch_links), dict(self._tunnels))
+
+
+def _count_crossings(translation: xlate.Translation, n_packets: int, n_bytes: int) -> None:
+    """Counts packets that crossed patch ports on both ends (nothing crossed if it dropped)."""
+    if translation.aborted is None:
+        for link in translation.crossed:
+            link.tx.count_tx(n_packets, n_bytes)
+            link.rx.count_rx(n_packets, n_bytes)

@@ -11,14 +11,18 @@ configuration and applies the difference: bridges are created and destroyed,
 netdevs opened and closed, ports added to bridges with numbers from
 `OfportTable`, VLAN and bridge settings pushed down.
 Flow out: one status transaction with Interface ofport/error/mac_in_use/ifindex/
-link_state/admin_state/mtu/statistics, Bridge datapath_id, Open_vSwitch system
-columns and finally cur_cfg = next_cfg, which is what `ovs-vsctl` waits for.
+link_state/admin_state/mtu/statistics/link_resets, Bridge datapath_id, Open_vSwitch
+system columns (with the embedded server also, once per start, the external_ids
+system-id/rundir/hostname that `ovs-ctl start` records) and finally
+cur_cfg = next_cfg, which is what `ovs-vsctl` waits for.
 Statistics and link states are refreshed every 5 seconds.
 
 Invariants: only the lock holder configures anything; an interface is either
 open (netdev and ofport set, error None) or failed (error set, no netdev, no
-ofport); interface names are unique across the whole switch.  Everything runs in
-the daemon's control thread; bridges forward in the datapath's thread.
+ofport), except that an open patch port without a usable peer reports why in
+its error (recomputed for every patch port after each reconfiguration, since it
+depends on other ports); interface names are unique across the whole switch.
+Everything runs in the daemon's control thread; bridges forward in the datapath's thread.
 """
 from __future__ import annotations
 
@@ -27,6 +31,8 @@ import errno
 import json
 import logging
 import os
+import socket
+import uuid
 import zlib
 from typing import Any, Optional
 
@@ -48,17 +54,18 @@ TXN_RETRY_INTERVAL = 1.0
 # Columns this layer reads: changes to them trigger reconfiguration.
 _READ = {
     "Open_vSwitch": ["bridges", "next_cfg", "other_config"],
-    "Bridge": ["name", "ports", "other_config"],
+    "Bridge": ["name", "ports", "other_config", "datapath_type"],
     "Port": ["name", "interfaces", "tag", "trunks", "vlan_mode", "other_config"],
     "Interface": ["name", "type", "options", "ofport_request", "mtu_request"],
 }
 # Columns this layer only writes: our own writes must not trigger reconfiguration.
 _WRITE = {
     "Open_vSwitch": ["cur_cfg", "ovs_version", "db_version", "system_type",
-                     "system_version", "datapath_types", "iface_types"],
+                     "system_version", "datapath_types", "iface_types", "dpdk_version",
+                     "external_ids"],
     "Bridge": ["datapath_id", "datapath_version"],
     "Interface": ["ofport", "error", "mac_in_use", "ifindex", "link_state",
-                  "admin_state", "mtu", "statistics"],
+                  "admin_state", "mtu", "statistics", "link_resets"],
 }
 
 coverage.define("bridge_reconfigure", "txn_success", "txn_incomplete", "txn_unchanged",
@@ -85,6 +92,7 @@ class BridgeConfig:
     name: str
     other_config: tuple[tuple[str, str], ...]
     ifaces: dict[str, IfaceConfig]
+    datapath_type: str = "system"
 
 
 def _optional(value: list) -> Any:
@@ -119,7 +127,8 @@ class ConfigReader:
 
     @staticmethod
     def _parse_bridge(row) -> tuple:
-        return row.name, tuple(sorted(row.other_config.items())), [p.uuid for p in row.ports]
+        return (row.name, tuple(sorted(row.other_config.items())), [p.uuid for p in row.ports],
+                row.datapath_type or "system")
 
     @staticmethod
     def _parse_port(row) -> tuple:
@@ -144,7 +153,7 @@ class ConfigReader:
         port_rows, iface_rows = idl.tables["Port"].rows, idl.tables["Interface"].rows
         bridges: dict[str, BridgeConfig] = {}
         seen_ifaces: set[str] = set()
-        for br_name, br_config, port_uuids in sorted(
+        for br_name, br_config, port_uuids, datapath_type in sorted(
                 self._cached(row, self._parse_bridge) for row in ovs_row.bridges):
             if br_name in bridges:
                 log.warning("bridge %s specified twice", br_name)
@@ -163,7 +172,7 @@ class ConfigReader:
                     seen_ifaces.add(name)
                     ifaces[name] = IfaceConfig(uuid, name, kind, options, request, hint, mtu,
                                                port_name, vlan)
-            bridges[br_name] = BridgeConfig(br_name, br_config, ifaces)
+            bridges[br_name] = BridgeConfig(br_name, br_config, ifaces, datapath_type)
         return dict(ovs_row.other_config), bridges
 
 
@@ -253,6 +262,31 @@ def _os_release() -> tuple[str, str]:
     return fields.get("ID", "unknown"), fields.get("VERSION_ID", "unknown")
 
 
+def _hostname() -> str:
+    """The fully qualified host name, else the node name (as `hostname -f || uname -n`)."""
+    name = socket.gethostname()
+    try:
+        return socket.getaddrinfo(name, None, flags=socket.AI_CANONNAME)[0][3] or name
+    except OSError:
+        return os.uname().nodename
+
+
+def _system_id(path: str) -> str:
+    """This installation's persistent random identifier, kept in `path` (as
+    `ovs-ctl --system-id=random` keeps it in system-id.conf)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            system_id = f.read().strip()
+        if system_id:
+            return system_id
+    except FileNotFoundError:
+        pass
+    system_id = str(uuid.uuid4())
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(system_id + "\n")
+    return system_id
+
+
 # ---------------------------------------------------------------- the layer
 
 class BridgeLayer:
@@ -267,6 +301,18 @@ class BridgeLayer:
         with open(schema_path, encoding="utf-8") as f:
             self._db_version = json.load(f)["version"]
         self._system_type, self._system_version = _os_release()
+        # With the embedded server pyvswitchd also stands in for `ovs-ctl start`, which
+        # records the installation's identity in Open_vSwitch:external_ids once per start.
+        self._identity: Optional[dict[str, str]] = None
+        self._identity_hostname = ""
+        if init_root_row:
+            try:
+                system_id = _system_id(os.path.join(dirs.dbdir(), "system-id.conf"))
+            except OSError as e:
+                log.warning("system-id.conf: %s", e.strerror)
+                system_id = str(uuid.uuid4())
+            self._identity = {"system-id": system_id, "rundir": dirs.rundir()}
+            self._identity_hostname = _hostname()
         helper = ovs.db.idl.SchemaHelper(location=schema_path)
         for table in _READ.keys() | _WRITE.keys():
             helper.register_columns(table, _READ.get(table, []) + _WRITE.get(table, []))
@@ -377,6 +423,7 @@ class BridgeLayer:
         ovs_rows = list(self._idl.tables["Open_vSwitch"].rows.values())
         other_config, bridges = self._reader.read(self._idl)
         self._apply(other_config, bridges)
+        self._update_patch_errors()
         self._applied_cfg = ovs_rows[0].next_cfg if ovs_rows else None
         self._status_wanted = True
 
@@ -396,6 +443,12 @@ class BridgeLayer:
                     continue
                 self.bridges[name] = rb
             self._populate_bridge(rb, config)
+
+    def _update_patch_errors(self) -> None:
+        for rb in self.bridges.values():
+            for ri in rb.ifaces.values():
+                if rb.bridge is not None and ri.ofport is not None and ri.config.kind == "patch":
+                    ri.error = rb.bridge.patch_error(ri.ofport)
 
     def _configure_datapath(self, other_config: dict[str, str]) -> None:
         settings = (_int_setting(other_config, "max-idle", 10000, 500),
@@ -444,6 +497,8 @@ class BridgeLayer:
 
     def _populate_bridge(self, rb: RunningBridge, config: BridgeConfig) -> None:
         """Opens new interfaces, numbers and attaches them, applies settings."""
+        if rb.bridge is not None:
+            rb.bridge.set_datapath_type(config.datapath_type)
         for name, iface_config in config.ifaces.items():
             if name not in rb.ifaces:
                 rb.ifaces[name] = self._open_iface(rb, iface_config)
@@ -594,13 +649,20 @@ class BridgeLayer:
 
     def _write_system_columns(self, row) -> None:
         datapath_types = ["netdev", "system"] + (["dummy"] if self._dummy else [])
-        iface_types = ["internal", "system", "tap"] + (["dummy"] if self._dummy else [])
+        iface_types = ["internal", "patch", "system", "tap"] + (["dummy"] if self._dummy else [])
         _set(row, "ovs_version", [pyvswitch.OVS_COMPAT_VERSION])
         _set(row, "db_version", [self._db_version])
         _set(row, "system_type", [self._system_type])
         _set(row, "system_version", [self._system_version])
         _set(row, "datapath_types", sorted(datapath_types))
         _set(row, "iface_types", sorted(iface_types))
+        _set(row, "dpdk_version", ["none"])
+        if self._identity is not None:
+            for key, value in self._identity.items():
+                row.setkey("external_ids", key, value)
+            # The host name is recorded only when not already set (ovs-ctl's record-hostname-if-not-set).
+            if "hostname" not in (getattr(row, "external_ids", None) or {}):
+                row.setkey("external_ids", "hostname", self._identity_hostname)
 
     def _finish_txn(self, now: float) -> None:
         txn = self._txn
@@ -622,6 +684,7 @@ class BridgeLayer:
             self._txn_retry_at = now + TXN_RETRY_INTERVAL
             self._txn_failed_seqno = self._idl.change_seqno
             return
+        self._identity = None
         self.ready = True
 
 
@@ -642,13 +705,14 @@ def _write_iface(row, ri: RunningIface, refresh: bool) -> None:
         _set(row, "statistics", {})
         return
     _set(row, "ofport", [ri.ofport])
-    _set(row, "error", [])
+    _set(row, "error", [ri.error] if ri.error else [])
     if ri.reported and not refresh:
         return
     ri.reported = True
     netdev = ri.netdev
     coverage.inc("netdev_get_stats")
-    stats = dataclasses.asdict(netdev.get_stats())
+    stats = netdev.get_statistics()
+    resets = netdev.get_carrier_resets()
     mac, mtu, ifindex = netdev.get_mac(), netdev.get_mtu(), netdev.get_ifindex()
     _set(row, "mac_in_use", [_mac_text(mac)] if mac else [])
     _set(row, "ifindex", [ifindex if ifindex is not None else 0])
@@ -656,3 +720,4 @@ def _write_iface(row, ri: RunningIface, refresh: bool) -> None:
     _set(row, "admin_state", [netdev.get_admin_state()])
     _set(row, "mtu", [mtu] if mtu is not None else [])
     _set(row, "statistics", stats)
+    _set(row, "link_resets", [resets] if resets is not None else [])

@@ -48,6 +48,17 @@ class Lab(contextlib.AbstractContextManager):
             run("ip", "-n", ns, "addr", "add", address, "dev", inner)
         run("ip", "-n", ns, "link", "set", inner, "up")
 
+    def join(self, other: "Lab", address: str, other_address: str) -> tuple[str, str]:
+        """An "underlay" veth between this lab's host namespace and `other`'s, each end up with
+        its address (CIDR); returns the two device names (this end first)."""
+        mine, theirs = self.name("und"), other.name("und")
+        run("ip", "-n", self.host, "link", "add", mine, "type", "veth", "peer", "name", theirs,
+            "netns", other.host)
+        for lab, dev, cidr in ((self, mine, address), (other, theirs, other_address)):
+            run("ip", "-n", lab.host, "addr", "add", cidr, "dev", dev)
+            run("ip", "-n", lab.host, "link", "set", dev, "up")
+        return mine, theirs
+
     def in_ns(self, ns: str, *args: str, check: bool = True, timeout: float = _RUN_TIMEOUT):
         return run("ip", "netns", "exec", ns, *args, check=check, timeout=timeout)
 

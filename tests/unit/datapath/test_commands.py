@@ -44,6 +44,9 @@ class Bridge:
     def port_name(self, ofport):
         return self.ports[ofport][0]
 
+    def patch_ports(self):
+        return {}
+
 
 @pytest.fixture
 def appctl(monkeypatch):
