@@ -67,7 +67,7 @@ class _Process:
 
     def start(self) -> None:
         opts = self.opts
-        for directory in (dirs.rundir(), dirs.dbdir()):
+        for directory in (dirs.rundir(), dirs.dbdir(), dirs.logdir()):
             os.makedirs(directory, exist_ok=True)
         if opts.pidfile:
             self.pidfile = Pidfile(opts.pidfile)
