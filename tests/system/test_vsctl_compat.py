@@ -1,11 +1,16 @@
-"""pyvs-vsctl against stock ovs-vsctl: same script, same answers.
+"""Stock ovs-vsctl against stock Open vSwitch versus our client and our daemon: same script, same answers.
 
-Each script runs once with stock ovs-vsctl and once with pyvs-vsctl, each
-against its own freshly started target; stdout, stderr and exit status of
-every step must match after normalising what legitimately differs (UUIDs,
-log timestamps, program names, and the order of rows/ports that follows
-randomly assigned UUIDs).  A target is a function (tmpdir) -> (db remote,
-cleanup); adding pyvswitchd as a third target is one more entry in TARGETS.
+Each script runs once as the reference (stock ovs-vsctl against stock
+ovsdb-server, with stock ovs-vswitchd --enable-dummy=override when the script
+needs a switch) and once per candidate (pyvs-vsctl against the same stock
+target; stock ovs-vsctl and pyvs-vsctl against pyvswitchd
+--enable-dummy=override), each against its own freshly started target.  The
+stock targets are initialised the way Debian's ovs-ctl units initialise a real
+installation.  stdout, stderr and exit status of every step must match after
+normalising what legitimately differs: UUIDs, log timestamps, program names,
+interface MAC addresses and datapath IDs (random or timing-dependent in stock),
+statistics counters, and the order of rows/ports that follows randomly assigned
+UUIDs.  A target is a function (tmpdir) -> (db remote, cleanup).
 """
 import os
 import re
@@ -58,31 +63,77 @@ def _kill_pidfile(path):
         pass
 
 
+def _os_release():
+    fields = {}
+    with open("/etc/os-release") as f:
+        for line in f:
+            key, _, value = line.strip().partition("=")
+            fields[key] = value.strip('"')
+    return fields.get("ID", "unknown"), fields.get("VERSION_ID", "unknown")
+
+
+def _ovs_ctl_init_database(vsctl, env, rundir):
+    """What `ovs-ctl start --system-id=random` (Debian's ovsdb-server unit)
+    writes once ovsdb-server runs, so the reference is a real installation."""
+    def run(*args):
+        subprocess.run(vsctl + list(args), check=True, env=env, timeout=30)
+    schema_version = subprocess.run(["ovsdb-tool", "schema-version", STOCK_SCHEMA], check=True,
+                                    capture_output=True, text=True).stdout.strip()
+    ovs_version = subprocess.run(["ovs-vswitchd", "--version"], check=True, capture_output=True,
+                                 text=True).stdout.splitlines()[0].split()[-1]
+    system_type, system_version = _os_release()
+    run("--", "init", "--", "set", "Open_vSwitch", ".", "db-version=" + schema_version)
+    run("set", "Open_vSwitch", ".", "ovs-version=" + ovs_version,
+        'external-ids:system-id="%s"' % uuid.uuid4(), 'external-ids:rundir="%s"' % rundir,
+        'system-type="%s"' % system_type, 'system-version="%s"' % system_version)
+
+
+def _ovs_ctl_record_hostname(vsctl, env):
+    """`ovs-ctl record-hostname-if-not-set` (Debian's ovs-record-hostname unit)."""
+    hostname = subprocess.run(["hostname", "-f"], capture_output=True, text=True)
+    if hostname.returncode != 0:
+        hostname = subprocess.run(["uname", "-n"], capture_output=True, text=True)
+    subprocess.run(vsctl + ["add", "Open_vSwitch", ".", "external-ids",
+                            "hostname=" + hostname.stdout.strip()],
+                   check=True, env=env, timeout=30)
+
+
 def start_stock_ovsdb(tmpdir, with_vswitchd=False):
     env = _env(tmpdir)
     db = os.path.join(tmpdir, "conf.db")
     sock = os.path.join(tmpdir, "db.sock")
+    vsctl = ["ovs-vsctl", "--no-wait", "--db=unix:" + sock]
     subprocess.run(["ovsdb-tool", "create", db, STOCK_SCHEMA], check=True,
                    env=env)
     pidfiles = [os.path.join(tmpdir, "ovsdb-server.pid")]
-    subprocess.run(["ovsdb-server", db, "--remote=punix:" + sock,
-                    "--unixctl=" + os.path.join(tmpdir, "ovsdb-server.ctl"),
-                    "--pidfile=" + pidfiles[0], "--detach", "--no-chdir",
-                    "--log-file=" + os.path.join(tmpdir, "ovsdb-server.log")],
-                   check=True, env=env)
-    _wait_for(sock)
-    if with_vswitchd:
-        pidfiles.insert(0, os.path.join(tmpdir, "ovs-vswitchd.pid"))
-        subprocess.run(["ovs-vswitchd", "--enable-dummy=override",
-                        "--disable-system", "--detach", "--no-chdir",
-                        "--pidfile=" + pidfiles[0],
-                        "--unixctl=" + os.path.join(tmpdir, "vswitchd.ctl"),
-                        "--log-file=" + os.path.join(tmpdir, "vswitchd.log"),
-                        "unix:" + sock], check=True, env=env)
 
     def cleanup():
         for pidfile in pidfiles:
             _kill_pidfile(pidfile)
+    try:
+        subprocess.run(["ovsdb-server", db, "--remote=punix:" + sock,
+                        "--remote=db:Open_vSwitch,Open_vSwitch,manager_options",
+                        "--private-key=db:Open_vSwitch,SSL,private_key",
+                        "--certificate=db:Open_vSwitch,SSL,certificate",
+                        "--bootstrap-ca-cert=db:Open_vSwitch,SSL,ca_cert",
+                        "--unixctl=" + os.path.join(tmpdir, "ovsdb-server.ctl"),
+                        "--pidfile=" + pidfiles[0], "--detach", "--no-chdir",
+                        "--log-file=" + os.path.join(tmpdir, "ovsdb-server.log")],
+                       check=True, env=env)
+        _wait_for(sock)
+        _ovs_ctl_init_database(vsctl, env, tmpdir)
+        if with_vswitchd:
+            pidfiles.insert(0, os.path.join(tmpdir, "ovs-vswitchd.pid"))
+            subprocess.run(["ovs-vswitchd", "--enable-dummy=override",
+                            "--disable-system", "--detach", "--no-chdir",
+                            "--pidfile=" + pidfiles[0],
+                            "--unixctl=" + os.path.join(tmpdir, "vswitchd.ctl"),
+                            "--log-file=" + os.path.join(tmpdir, "vswitchd.log"),
+                            "-vconsole:off", "unix:" + sock], check=True, env=env)
+            _ovs_ctl_record_hostname(vsctl, env)
+    except BaseException:
+        cleanup()
+        raise
     return "unix:" + sock, cleanup
 
 
@@ -94,7 +145,20 @@ def stock_vswitchd(tmpdir):
     return start_stock_ovsdb(tmpdir, with_vswitchd=True)
 
 
-TARGETS = {"stock-ovsdb": stock_ovsdb, "stock-vswitchd": stock_vswitchd}
+def pyvswitchd(tmpdir):
+    env = _env(tmpdir)
+    pidfile = os.path.join(tmpdir, "pyvswitchd.pid")
+    try:
+        subprocess.run(["pyvswitchd", "--enable-dummy=override", "--detach", "--no-chdir",
+                        "--pidfile=" + pidfile, "--log-file", "-vconsole:off"],
+                       check=True, env=env, timeout=60)
+    except BaseException:
+        _kill_pidfile(pidfile)
+        raise
+    return "unix:" + os.path.join(tmpdir, "db.sock"), lambda: _kill_pidfile(pidfile)
+
+
+TARGETS = {"stock-ovsdb": stock_ovsdb, "stock-vswitchd": stock_vswitchd, "pyvswitchd": pyvswitchd}
 CLIENTS = {"stock": "ovs-vsctl", "ours": "pyvs-vsctl"}
 
 
@@ -104,6 +168,10 @@ _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-"
                    r"[0-9a-f]{12}")
 _STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\|\d+\|", re.M)
 _HTML_ABBREV = re.compile(r'(<a (?:name|href)="[^"]*">)[^<]*(</a>)')
+_STATISTICS = re.compile(r"^(statistics\s*: )(.*)$", re.M)
+# Stock draws bridge MACs at random and numbers its dummies' MACs in an order
+# that depends on timing.
+_STATUS_MAC = re.compile(r'^((?:mac_in_use|bond_active_slave)\s*: )"[0-9a-f:]{17}"', re.M)
 
 
 def _common(text):
@@ -112,6 +180,8 @@ def _common(text):
     text = _HTML_ABBREV.sub(r"\1<ABBREV>\2", text)
     text = re.sub(r"^(ovs|pyvs)-vsctl:", "PROG:", text, flags=re.M)
     text = text.replace("ovs-vswitchd log", "pyvswitchd log")
+    text = _STATUS_MAC.sub(r"\1<MAC>", text)
+    text = _STATISTICS.sub(lambda m: m.group(1) + re.sub(r"=\d+", "=<N>", m.group(2)), text)
     return re.sub(r'"[0-9a-f]{16}"', '"<DPID>"', text)
 
 
@@ -163,9 +233,10 @@ def _run_script(client, target, script, tmp_path):
     return results
 
 
-def compare(target, script, tmp_path):
-    stock = _run_script("stock", target, script, tmp_path)
-    ours = _run_script("ours", target, script, tmp_path)
+def compare(reference, candidate, script, tmp_path):
+    """reference and candidate are (client, target) pairs, e.g. ("stock", "stock-vswitchd")."""
+    stock = _run_script(*reference, script, tmp_path)
+    ours = _run_script(*candidate, script, tmp_path)
     diffs = []
     for want, got in zip(stock, ours):
         if want != got:
@@ -294,10 +365,12 @@ list-br
 tree show
 """)
 
+# Listeners bind loopback ports the kernel picks and active targets point at a
+# port nothing serves, so concurrent tests on this machine cannot interfere.
 CONTROL = _script(r"""
 add-br br0
 get-controller br0
-set-controller br0 tcp:127.0.0.1:6653 ptcp:6634
+set-controller br0 tcp:127.0.0.1:1 ptcp:0:127.0.0.1
 get-controller br0
 get controller br0 target
 blocks --columns=target,is_connected list controller
@@ -307,17 +380,17 @@ set-fail-mode br0 bogus
 del-fail-mode br0
 get-fail-mode br0
 set-fail-mode br0 standalone
-set-manager ptcp:6640 tcp:127.0.0.1:6641
+set-manager ptcp:0:127.0.0.1 tcp:127.0.0.1:1
 get-manager
-get manager ptcp:6640 target
---columns=target list manager ptcp:6640
+get manager ptcp:0:127.0.0.1 target
+--columns=target list manager ptcp:0:127.0.0.1
 del-manager
 get-manager
-set-manager ptcp:6640
+set-manager ptcp:0:127.0.0.1
 tree show
 del-controller br0
 get-controller br0
-set-controller br0 tcp:127.0.0.1:6653
+set-controller br0 tcp:127.0.0.1:1
 get-ssl
 set-ssl /tmp/key.pem /tmp/cert.pem /tmp/ca.pem
 get-ssl
@@ -338,6 +411,8 @@ get-manager
 tree show
 """)
 
+# Stock ovs-vsctl --dry-run without --no-wait waits for a reconfiguration it
+# never asked for, until --timeout kills it; pyvs-vsctl returns at once.
 DATABASE = _script(r"""
 add-br br0
 add-port br0 p0 tag=10 trunks=1,2 other_config:k=v external_ids:e=1
@@ -377,18 +452,18 @@ list por p0
 find port name=p0
 blocks find port
 --columns=name find port tag=11
---columns=name find port tag!=11
+blocks --columns=name find port tag!=11
 --columns=name find port tag>5
---columns=name find port tag<5
+blocks --columns=name find port tag<5
 --columns=name find port other_config:k=v
 --columns=name find port other_config:k!=v
 --columns=name find port 'other_config{>=}k=v'
 blocks --columns=name find port 'trunks{<=}1-5'
 --columns=name find port 'trunks{>}1'
 --columns=name find port 'trunks{=}1,2'
---columns=name find port 'trunks{!=}1,2'
+blocks --columns=name find port 'trunks{!=}1,2'
 blocks --columns=name find port 'trunks{in}1,2,3'
---columns=name find port 'trunks{not-in}2,3'
+blocks --columns=name find port 'trunks{not-in}2,3'
 --columns=name find port name
 --columns=name find port nocol=1
 get port p0 name tag _uuid
@@ -490,9 +565,9 @@ comment hello world
 comment
 -t 1 wait-until port p0 tag=20
 wait-until bridge br0
---dry-run add-br br9
+--no-wait --dry-run add-br br9
 list-br
---dry-run set port p0 tag=30
+--no-wait --dry-run set port p0 tag=30
 get port p0 tag
 unknown-cmd
 add-br
@@ -511,17 +586,64 @@ list-br -- -- list-br
 """)
 
 
-@pytest.mark.parametrize("target", ["stock-vswitchd"])
-def test_bridges_and_ports(target, tmp_path):
-    compare(target, BRIDGES_AND_PORTS, tmp_path)
+# Each script's reference is stock ovs-vsctl against stock OVS; the candidates are pyvs-vsctl against stock OVS
+# (our client), and stock ovs-vsctl and pyvs-vsctl against pyvswitchd (our daemon and its embedded database).
+CANDIDATES = [("ours", "stock-vswitchd"), ("stock", "pyvswitchd"), ("ours", "pyvswitchd")]
 
 
-@pytest.mark.parametrize("target", ["stock-vswitchd"])
-def test_controllers_managers_ssl_emer_reset(target, tmp_path):
-    compare(target, CONTROL, tmp_path)
+@pytest.mark.parametrize("candidate", CANDIDATES, ids="-".join)
+def test_bridges_and_ports(candidate, tmp_path):
+    compare(("stock", "stock-vswitchd"), candidate, BRIDGES_AND_PORTS, tmp_path)
 
 
-@pytest.mark.parametrize("target", ["stock-ovsdb"])
-def test_database_commands(target, tmp_path):
-    compare(target, [(mode, "--no-wait " + line) for mode, line in DATABASE],
-            tmp_path)
+@pytest.mark.parametrize("candidate", CANDIDATES, ids="-".join)
+def test_controllers_managers_ssl_emer_reset(candidate, tmp_path):
+    compare(("stock", "stock-vswitchd"), candidate, CONTROL, tmp_path)
+
+
+# Our client needs no switch for the database commands (so they run with
+# --no-wait against a bare ovsdb-server); against pyvswitchd, whose daemon fills
+# in Interface status columns and answers every change by updating cur_cfg, the
+# reference is a stock switch and every step waits for it.
+@pytest.mark.parametrize("reference, candidate", [
+    ("stock-ovsdb", ("ours", "stock-ovsdb")),
+    ("stock-vswitchd", ("stock", "pyvswitchd")),
+    ("stock-vswitchd", ("ours", "pyvswitchd")),
+], ids=lambda x: "-".join(x) if isinstance(x, tuple) else x)
+def test_database_commands(reference, candidate, tmp_path):
+    prefix = "--no-wait " if reference == "stock-ovsdb" else ""
+    compare(("stock", reference), candidate, [(mode, prefix + line) for mode, line in DATABASE], tmp_path)
+
+
+def test_pyvswitchd_records_its_identity_once_per_start_like_ovs_ctl(tmp_path):
+    """As `ovs-ctl start --system-id=random` on Debian: a random system-id that
+    persists across restarts, the run directory, and the host name unless one
+    is recorded already."""
+    run_dir = str(tmp_path / ("pyvs-%s" % uuid.uuid4().hex[:8]))
+    os.makedirs(run_dir)
+    env = _env(run_dir)
+
+    def vsctl(remote, *args):
+        return subprocess.run(["ovs-vsctl", "--db=" + remote, "--timeout=20", *args], check=True,
+                              capture_output=True, text=True, env=env, timeout=60).stdout.strip()
+
+    def external_id(remote, key):
+        return vsctl(remote, "get", "Open_vSwitch", ".", "external_ids:" + key).strip('"')
+
+    hostname = subprocess.run(["hostname", "-f"], capture_output=True, text=True).stdout.strip()
+    remote, cleanup = pyvswitchd(run_dir)
+    try:
+        system_id = external_id(remote, "system-id")
+        assert str(uuid.UUID(system_id)) == system_id
+        assert external_id(remote, "rundir") == run_dir
+        assert external_id(remote, "hostname") == (hostname or os.uname().nodename)
+        vsctl(remote, "set", "Open_vSwitch", ".", "external_ids:system-id=changed",
+              "external_ids:hostname=chosen", "external_ids:rundir=elsewhere")
+    finally:
+        cleanup()
+    remote, cleanup = pyvswitchd(run_dir)
+    try:
+        assert [external_id(remote, key) for key in ("system-id", "rundir", "hostname")] == \
+            [system_id, run_dir, "chosen"]
+    finally:
+        cleanup()

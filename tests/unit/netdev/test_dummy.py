@@ -70,6 +70,20 @@ def test_sent_frames_are_kept_and_captured_with_offloads_done_in_software(netdev
     assert netdev.get_stats().tx_packets == 5
 
 
+def test_statistics_column_has_the_counters_ovs_dummies_report(netdev):
+    netdev.receive(FRAME)
+    netdev.recv_batch(10)
+    netdev.send_batch([(FRAME, None), (FRAME, None)])
+    rx, tx = {"packets": 1, "bytes": len(FRAME)}, {"packets": 2, "bytes": 2 * len(FRAME)}
+    expected = {"rx_custom_packets_1": 1, "rx_custom_packets_2": 1}
+    for prefix, counts in (("rx_", rx), ("tx_", tx), ("rx_q0_", rx), ("tx_q0_", tx)):
+        expected.update({prefix + key: value for key, value in counts.items()})
+    assert netdev.get_statistics() == expected
+    netdev.set_admin_state(False)
+    netdev.set_admin_state(True)
+    assert netdev.get_carrier_resets() == 0
+
+
 def test_mac_mtu_and_states(netdev, name):
     mac = netdev.get_mac()
     assert mac[:4] == bytes.fromhex("aa55aa55")
