@@ -29,7 +29,10 @@ import ovs.unixctl
 from pyvswitch import coverage, dirs, vlog
 from pyvswitch.pidfile import AlreadyRunning, Pidfile
 from pyvswitch.unixctl_server import UnixctlServer
-from pyvswitch.vswitchd import backends as backends_mod
+from pyvswitch.datapath import commands as datapath_commands
+from pyvswitch.datapath.dpif import Datapath
+from pyvswitch.netdev import dummy as netdev_dummy
+from pyvswitch.ofproto import commands as ofproto_commands
 from pyvswitch.vswitchd import cmdline, detach
 from pyvswitch.vswitchd.bridge_layer import BridgeLayer
 
@@ -59,7 +62,7 @@ class _Process:
         self.pidfile: Optional[Pidfile] = None
         self.server: Any = None
         self.unixctl: Optional[UnixctlServer] = None
-        self.backends: Optional[backends_mod.Backends] = None
+        self.datapath: Optional[Datapath] = None
         self.bridge_layer: Optional[BridgeLayer] = None
         self.exiting = False
         self.signal_number = 0
@@ -105,14 +108,15 @@ class _Process:
             raise Fatal(e.strerror) from None
         self._register_commands()
 
-        self.backends = backends_mod.load()
-        backends_mod.start_datapath(self.backends, opts.dummy)
-        self.bridge_layer = BridgeLayer(remote, dirs.schema_path(), self.backends, opts.dummy,
+        # With --enable-dummy=override the datapath numbers its ports the way OVS's dummy datapath does.
+        self.datapath = Datapath(dummy=opts.dummy == "override")
+        self.datapath.start()
+        self.bridge_layer = BridgeLayer(remote, dirs.schema_path(), self.datapath, opts.dummy,
                                         init_root_row=self.server is not None)
-        backends_mod.register_unixctl_commands(self.backends, self.bridge_layer.running_bridges,
-                                               opts.dummy)
-        for missing in self.backends.missing:
-            log.warning("%s is not available; running without it", missing)
+        datapath_commands.register_unixctl_commands(self.datapath, self.bridge_layer.running_bridges)
+        ofproto_commands.register_unixctl_commands(self.bridge_layer.running_bridges)
+        if opts.dummy:
+            netdev_dummy.register_unixctl_commands()
 
     def _register_commands(self) -> None:
         vlog.register_unixctl_commands()
@@ -183,8 +187,8 @@ class _Process:
                 signal.strsignal(self.signal_number))
         if self.bridge_layer is not None:
             self.bridge_layer.close()
-        if self.backends is not None and self.backends.datapath is not None:
-            self.backends.datapath.stop()
+        if self.datapath is not None:
+            self.datapath.stop()
         if self.unixctl is not None:
             self.unixctl.close()
         if self.server is not None:

@@ -41,7 +41,11 @@ import ovs.poller
 
 import pyvswitch
 from pyvswitch import coverage, dirs
-from pyvswitch.vswitchd.backends import Backends
+from pyvswitch.datapath.dpif import Datapath
+from pyvswitch.netdev import netdev_exists, open_netdev
+from pyvswitch.netdev.base import NetdevError
+from pyvswitch.ofproto.bridge import Bridge, PortVlanConfig
+from pyvswitch.vswitchd.ofview import BridgeOpenFlow
 from pyvswitch.vswitchd.ofports import OfportTable
 
 log = logging.getLogger("bridge")
@@ -67,6 +71,11 @@ _WRITE = {
     "Interface": ["ofport", "error", "mac_in_use", "ifindex", "link_state",
                   "admin_state", "mtu", "statistics", "link_resets"],
 }
+
+# Written but never replicated: python-ovs leaves "readonly" columns out of the monitor
+# request, so the daemon is not sent (and does not parse) every change that clients make
+# to a map that may hold thousands of keys.  Only mutations are written to them.
+_UNREPLICATED = {"Open_vSwitch": ["external_ids"]}
 
 coverage.define("bridge_reconfigure", "txn_success", "txn_incomplete", "txn_unchanged",
                 "txn_try_again", "netdev_get_stats")
@@ -193,7 +202,7 @@ class RunningIface:
 @dataclasses.dataclass
 class RunningBridge:
     name: str
-    bridge: Any                        # pyvswitch.ofproto.bridge.Bridge, or None
+    bridge: Bridge
     ofports: OfportTable
     openflow: Any = None               # ofview.BridgeOpenFlow: the .mgmt socket, or None
     ifaces: dict[str, RunningIface] = dataclasses.field(default_factory=dict)
@@ -290,13 +299,13 @@ def _system_id(path: str) -> str:
 # ---------------------------------------------------------------- the layer
 
 class BridgeLayer:
-    def __init__(self, remote: str, schema_path: str, backends: Backends, dummy: str, *,
+    def __init__(self, remote: str, schema_path: str, datapath: Datapath, dummy: str, *,
                  init_root_row: bool = False):
         """`init_root_row`: create the Open_vSwitch record when the database has
         none (what `ovs-vsctl init` does; used with the embedded server)."""
         self.remote = remote
         self._init_root_row = init_root_row
-        self._backends = backends
+        self._datapath = datapath
         self._dummy = dummy
         with open(schema_path, encoding="utf-8") as f:
             self._db_version = json.load(f)["version"]
@@ -304,7 +313,11 @@ class BridgeLayer:
         # With the embedded server pyvswitchd also stands in for `ovs-ctl start`, which
         # records the installation's identity in Open_vSwitch:external_ids once per start.
         self._identity: Optional[dict[str, str]] = None
-        self._identity_hostname = ""
+        # The host name is recorded only when none is (ovs-ctl's record-hostname-if-not-set).
+        # external_ids is not replicated, so one status transaction fetches it and the
+        # next one decides.
+        self._identity_hostname: Optional[str] = None
+        self._external_ids_fetched = False
         if init_root_row:
             try:
                 system_id = _system_id(os.path.join(dirs.dbdir(), "system-id.conf"))
@@ -315,7 +328,8 @@ class BridgeLayer:
             self._identity_hostname = _hostname()
         helper = ovs.db.idl.SchemaHelper(location=schema_path)
         for table in _READ.keys() | _WRITE.keys():
-            helper.register_columns(table, _READ.get(table, []) + _WRITE.get(table, []))
+            helper.register_columns(table, _READ.get(table, []) + _WRITE.get(table, []),
+                                    readonly=_UNREPLICATED.get(table, []))
         self._idl = ChangeTrackingIdl(remote, helper)
         self._reader = ConfigReader()
         for table, columns in _WRITE.items():
@@ -371,7 +385,7 @@ class BridgeLayer:
                 now >= self._txn_retry_at or self._idl.change_seqno != self._txn_failed_seqno):
             self._write_status(now)
         for rb in self.bridges.values():
-            due = rb.bridge.next_run() if rb.bridge is not None else None
+            due = rb.bridge.next_run()
             if due is not None and now >= due:
                 rb.bridge.run()
 
@@ -380,8 +394,8 @@ class BridgeLayer:
         if self._txn is not None:
             self._txn.wait(poller)
         deadlines = [self._next_stats_at, self._next_device_check_at]
-        deadlines += [due for due in (rb.bridge.next_run() for rb in self.bridges.values()
-                                      if rb.bridge is not None) if due is not None]
+        deadlines += [due for due in (rb.bridge.next_run() for rb in self.bridges.values())
+                      if due is not None]
         if self._status_wanted and self._txn is None:
             deadlines.append(self._txn_retry_at)
         poller.timer_wait(max(0, int((min(deadlines) - now) * 1000)))
@@ -394,7 +408,7 @@ class BridgeLayer:
 
     def running_bridges(self) -> dict[str, Any]:
         """Bridge objects by name, for the datapath's and ofproto's unixctl commands."""
-        return {name: rb.bridge for name, rb in self.bridges.items() if rb.bridge is not None}
+        return {name: rb.bridge for name, rb in self.bridges.items()}
 
     def memory_usage(self) -> dict[str, int]:
         cells = sum(len(table.rows) * len(table.columns) for table in self._idl.tables.values())
@@ -412,10 +426,7 @@ class BridgeLayer:
                         rb.openflow.refresh(ri.ofport, name, ri.netdev)
 
     def _missing_device_appeared(self) -> bool:
-        exists = self._backends.netdev_exists
-        if exists is None:
-            return False
-        return any(ri.missing_device and exists(name)
+        return any(ri.missing_device and netdev_exists(name)
                    for rb in self.bridges.values() for name, ri in rb.ifaces.items())
 
     def _reconfigure(self) -> None:
@@ -447,34 +458,28 @@ class BridgeLayer:
     def _update_patch_errors(self) -> None:
         for rb in self.bridges.values():
             for ri in rb.ifaces.values():
-                if rb.bridge is not None and ri.ofport is not None and ri.config.kind == "patch":
+                if ri.ofport is not None and ri.config.kind == "patch":
                     ri.error = rb.bridge.patch_error(ri.ofport)
 
     def _configure_datapath(self, other_config: dict[str, str]) -> None:
         settings = (_int_setting(other_config, "max-idle", 10000, 500),
                     _int_setting(other_config, "flow-limit", 200000, 1))
-        datapath = self._backends.datapath
-        if datapath is not None and settings != self._datapath_settings:
-            datapath.set_config(max_idle_ms=settings[0], flow_limit=settings[1])
+        if settings != self._datapath_settings:
+            self._datapath.set_config(max_idle_ms=settings[0], flow_limit=settings[1])
         self._datapath_settings = settings
 
     def _create_bridge(self, name: str) -> Optional[RunningBridge]:
-        bridge = None
-        if self._backends.bridge_class is not None and self._backends.datapath is not None:
-            try:
-                bridge = self._backends.bridge_class(name, self._backends.datapath)
-            except Exception:
-                log.exception("bridge %s: could not create", name)
-                return None
-        openflow = None
-        if bridge is not None and self._backends.openflow_class is not None:
-            try:
-                openflow = self._backends.openflow_class(name, dirs.rundir())
-                openflow.start()
-            except OSError as e:
-                log.error("bridge %s: could not open OpenFlow management socket (%s)",
-                          name, e.strerror)
-                openflow = None
+        try:
+            bridge = Bridge(name, self._datapath)
+        except Exception:
+            log.exception("bridge %s: could not create", name)
+            return None
+        try:
+            openflow = BridgeOpenFlow(name, dirs.rundir())
+            openflow.start()
+        except OSError as e:
+            log.error("bridge %s: could not open OpenFlow management socket (%s)", name, e.strerror)
+            openflow = None
         log.info("bridge %s: created", name)
         return RunningBridge(name, bridge, OfportTable(name), openflow)
 
@@ -483,8 +488,7 @@ class BridgeLayer:
             self._remove_iface(rb, name)
         if rb.openflow is not None:
             rb.openflow.stop()
-        if rb.bridge is not None:
-            rb.bridge.destroy()
+        rb.bridge.destroy()
         log.info("bridge %s: deleted", rb.name)
 
     def _prune_bridge(self, rb: RunningBridge, config: BridgeConfig) -> None:
@@ -497,8 +501,7 @@ class BridgeLayer:
 
     def _populate_bridge(self, rb: RunningBridge, config: BridgeConfig) -> None:
         """Opens new interfaces, numbers and attaches them, applies settings."""
-        if rb.bridge is not None:
-            rb.bridge.set_datapath_type(config.datapath_type)
+        rb.bridge.set_datapath_type(config.datapath_type)
         for name, iface_config in config.ifaces.items():
             if name not in rb.ifaces:
                 rb.ifaces[name] = self._open_iface(rb, iface_config)
@@ -521,22 +524,20 @@ class BridgeLayer:
                 try:
                     ri.netdev.set_mtu(new.mtu_request)
                     ri.reported = False
-                except self._backends.netdev_error as e:
+                except NetdevError as e:
                     log.warning("%s", e)
             ri.config = new
         self._configure_bridge_settings(rb, dict(config.other_config))
 
     def _push_vlan(self, rb: RunningBridge, ofport: int, vlan) -> None:
-        if rb.bridge is None or self._backends.port_vlan_config is None:
-            return
         mode, tag, trunks, priority_tags = vlan
-        rb.bridge.set_port_vlan(ofport, self._backends.port_vlan_config(
+        rb.bridge.set_port_vlan(ofport, PortVlanConfig(
             vlan_mode=mode, tag=tag, trunks=trunks, priority_tags=priority_tags))
 
     def _configure_bridge_settings(self, rb: RunningBridge, other_config: dict[str, str]) -> None:
         settings = (_int_setting(other_config, "mac-aging-time", 300, 1),
                     _int_setting(other_config, "mac-table-size", 8192, 1))
-        if settings != rb.settings and rb.bridge is not None:
+        if settings != rb.settings:
             rb.bridge.set_config(mac_aging_time=settings[0], mac_table_size=settings[1])
         rb.settings = settings
         local = rb.ifaces.get(rb.name)
@@ -548,26 +549,21 @@ class BridgeLayer:
                 local.netdev.set_mac(hwaddr.to_bytes(6, "big"))
                 local_mac = local.netdev.get_mac()
                 local.reported = False
-            except self._backends.netdev_error as e:
+            except NetdevError as e:
                 log.warning("bridge %s: %s", rb.name, e)
         dpid = pick_datapath_id(rb.name, other_config, local_mac)
         if dpid != rb.datapath_id:
             rb.datapath_id = dpid
-            if rb.bridge is not None:
-                rb.bridge.datapath_id = dpid
+            rb.bridge.datapath_id = dpid
             if rb.openflow is not None:
                 rb.openflow.set_datapath_id(dpid)
             log.info("bridge %s: using datapath ID %016x", rb.name, dpid)
 
     def _open_iface(self, rb: RunningBridge, config: IfaceConfig) -> RunningIface:
         ri = RunningIface(config)
-        if self._backends.open_netdev is None:
-            ri.error = "could not open network device %s (netdev support unavailable)" % config.name
-            return ri
         try:
-            ri.netdev = self._backends.open_netdev(config.name, config.kind,
-                                                   dict(config.options), dummy=self._dummy)
-        except self._backends.netdev_error as e:
+            ri.netdev = open_netdev(config.name, config.kind, dict(config.options), dummy=self._dummy)
+        except NetdevError as e:
             ri.error = str(e)
             ri.missing_device = getattr(e, "errno", 0) == errno.ENODEV
             log.warning("%s", ri.error)
@@ -580,15 +576,14 @@ class BridgeLayer:
         """Adds the open interface to the bridge as port `number`; on failure the
         netdev is closed and the interface reports the error."""
         name = ri.config.name
-        if rb.bridge is not None:
-            try:
-                rb.bridge.add_port(number, name, ri.netdev)
-            except Exception as e:
-                log.exception("bridge %s: adding %s failed", rb.name, name)
-                ri.error = "could not add network device %s to ofproto (%s)" % (name, e)
-                ri.netdev.close()
-                ri.netdev = None
-                return False
+        try:
+            rb.bridge.add_port(number, name, ri.netdev)
+        except Exception as e:
+            log.exception("bridge %s: adding %s failed", rb.name, name)
+            ri.error = "could not add network device %s to ofproto (%s)" % (name, e)
+            ri.netdev.close()
+            ri.netdev = None
+            return False
         ri.ofport = number
         ri.vlan_applied = None
         ri.reported = False
@@ -600,8 +595,7 @@ class BridgeLayer:
     def _detach(self, rb: RunningBridge, ri: RunningIface) -> None:
         if rb.openflow is not None:
             rb.openflow.port_removed(ri.ofport)
-        if rb.bridge is not None:
-            rb.bridge.remove_port(ri.ofport)
+        rb.bridge.remove_port(ri.ofport)
         log.info("bridge %s: deleted interface %s on port %d", rb.name, ri.config.name, ri.ofport)
         ri.ofport = None
 
@@ -622,10 +616,11 @@ class BridgeLayer:
         ovs_rows = list(self._idl.tables["Open_vSwitch"].rows.values())
         txn = ovs.db.idl.Transaction(self._idl)
         txn.add_comment("pyvswitchd: status update")
-        if not ovs_rows and self._init_root_row:
+        inserting = not ovs_rows and self._init_root_row
+        if inserting:
             ovs_rows = [txn.insert(self._idl.tables["Open_vSwitch"])]
         if ovs_rows:
-            self._write_system_columns(ovs_rows[0])
+            self._write_system_columns(ovs_rows[0], inserting)
         running = {rb.name: rb for rb in self.bridges.values()}
         for row in self._idl.tables["Bridge"].rows.values():
             rb = running.get(row.name)
@@ -647,7 +642,7 @@ class BridgeLayer:
         self._txn = txn
         self._finish_txn(now)
 
-    def _write_system_columns(self, row) -> None:
+    def _write_system_columns(self, row, inserting: bool) -> None:
         datapath_types = ["netdev", "system"] + (["dummy"] if self._dummy else [])
         iface_types = ["internal", "patch", "system", "tap"] + (["dummy"] if self._dummy else [])
         _set(row, "ovs_version", [pyvswitch.OVS_COMPAT_VERSION])
@@ -660,8 +655,12 @@ class BridgeLayer:
         if self._identity is not None:
             for key, value in self._identity.items():
                 row.setkey("external_ids", key, value)
-            # The host name is recorded only when not already set (ovs-ctl's record-hostname-if-not-set).
-            if "hostname" not in (getattr(row, "external_ids", None) or {}):
+        if self._identity_hostname is not None:
+            if inserting:
+                self._external_ids_fetched = True      # a new row holds only what we write
+            if not self._external_ids_fetched:
+                row.fetch("external_ids")
+            elif "hostname" not in (getattr(row, "external_ids", None) or {}):
                 row.setkey("external_ids", "hostname", self._identity_hostname)
 
     def _finish_txn(self, now: float) -> None:
@@ -685,7 +684,13 @@ class BridgeLayer:
             self._txn_failed_seqno = self._idl.change_seqno
             return
         self._identity = None
-        self.ready = True
+        if self._identity_hostname is not None:
+            if self._external_ids_fetched:
+                self._identity_hostname = None
+            else:
+                self._external_ids_fetched = self._status_wanted = True
+        # Ready once the start-up report, identity included, is complete.
+        self.ready = self._identity_hostname is None or self.ready
 
 
 def _set(row, column: str, value) -> None:
