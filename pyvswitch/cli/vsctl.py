@@ -3,7 +3,9 @@
 Flow of one invocation:
   1. parse global options and split the remaining words into commands
      (vsctl_commands), failing before any connection on syntax errors;
-  2. fetch the schema from the server and start an IDL replicating it;
+  2. fetch the schema from the server and start an IDL replicating what
+     the commands read and write (every column for commands that do not
+     say, see vsctl_commands.replicated_columns);
   3. in one transaction, create the Open_vSwitch row if the database is
      empty, ask for next_cfg to be incremented (unless --no-wait), run every
      command against a fresh CommandContext, check @name symbols and commit;
@@ -376,13 +378,22 @@ def _run(opts, commands, prog):
     from ovs.db import idl as ovsidl
 
     from pyvswitch.cli import vsctl_jsonstream
+    from pyvswitch.cli.vsctl_commands import ALL, replicated_columns
     vsctl_jsonstream.install()
 
     from pyvswitch.cli.vsctl_context import CommandContext, Logger, TryAgain
 
     schema_json = _fetch_schema(opts.db, opts.retry)
     helper = ovsidl.SchemaHelper(schema_json=schema_json)
-    helper.register_all()
+    needs = replicated_columns(commands, opts.wait and not opts.dry_run)
+    if needs is None:
+        helper.register_all()
+    else:
+        for table, columns in needs.items():
+            if columns is ALL:
+                helper.register_table(table)
+            else:
+                helper.register_columns(table, list(columns))
     idl = ovsidl.Idl(opts.db, helper)
     while not idl.has_ever_connected():
         idl.run()

@@ -10,11 +10,15 @@ VsctlError with ovs-vsctl's wording.
 from dataclasses import dataclass
 
 from pyvswitch.cli import vsctl_db as db
+from pyvswitch.cli import vsctl_model as model
 from pyvswitch.cli import vsctl_show as show
 from pyvswitch.cli import vsctl_switch as sw
 from pyvswitch.cli.vsctl_context import Command, VsctlError
 
 UNLIMITED = 2 ** 31 - 1
+
+
+ALL = "all columns"
 
 
 @dataclass(frozen=True)
@@ -25,33 +29,85 @@ class CommandSpec:
     options: tuple          # e.g. ("--if-exists", "--id=")
     run: object
     post: object = None
+    # What the command reads or writes, so that the replica holds only that (as
+    # ovs-vsctl registers columns per command): {table: columns or ALL}, or a
+    # function of the Command giving one; None means every table and column.
+    columns: object = None
+
+
+def _merged(*needs):
+    merged = {}
+    for need in needs:
+        for table, columns in need.items():
+            if columns is ALL or merged.get(table) is ALL:
+                merged[table] = ALL
+            else:
+                merged[table] = tuple(sorted(set(merged.get(table, ())) | set(columns)))
+    return merged
+
+
+# The switch commands' columns: the model, plus what they write.
+_TOPOLOGY = _merged(model.COLUMNS, {"Interface": ("type",), "Port": ("bond_fake_iface",)})
+_EXTERNAL_IDS = _merged(_TOPOLOGY, {"Bridge": ("external_ids",), "Port": ("external_ids",)})
+
+
+def _port_adding(settings_of):
+    """add-port/add-bond: COLUMN[:KEY]=VALUE settings may name any Port column."""
+    def columns(command):
+        if settings_of(command.args):
+            return _merged(_TOPOLOGY, {"Port": ALL})
+        return _TOPOLOGY
+    return columns
+
+
+def replicated_columns(commands, wait):
+    """{table: columns or ALL} that running `commands` needs, or None for everything.
+
+    Besides the commands' own needs, the runner increments next_cfg and, when it
+    waits for ovs-vswitchd, reads cur_cfg and the new interfaces' status."""
+    needs = [{"Open_vSwitch": ("next_cfg", "cur_cfg")}]
+    if wait:
+        needs.append({"Interface": ("name", "ofport", "error")})
+    for command in commands:
+        columns = command.spec.columns
+        if callable(columns):
+            columns = columns(command)
+        if columns is None:
+            return None
+        needs.append(columns)
+    return _merged(*needs)
 
 
 _SPECS = [
-    CommandSpec("init", 0, 0, (), sw.cmd_init),
+    CommandSpec("init", 0, 0, (), sw.cmd_init, columns={}),
     CommandSpec("show", 0, 0, (), show.cmd_show),
     CommandSpec("emer-reset", 0, 0, (), sw.cmd_emer_reset),
-    CommandSpec("add-br", 1, 3, ("--may-exist",), sw.cmd_add_br),
-    CommandSpec("del-br", 1, 1, ("--if-exists",), sw.cmd_del_br),
-    CommandSpec("list-br", 0, 0, ("--real", "--fake"), sw.cmd_list_br),
-    CommandSpec("br-exists", 1, 1, (), sw.cmd_br_exists),
-    CommandSpec("br-to-vlan", 1, 1, (), sw.cmd_br_to_vlan),
-    CommandSpec("br-to-parent", 1, 1, (), sw.cmd_br_to_parent),
-    CommandSpec("br-set-external-id", 2, 3, (), sw.cmd_br_set_external_id),
-    CommandSpec("br-get-external-id", 1, 2, (), sw.cmd_br_get_external_id),
-    CommandSpec("list-ports", 1, 1, (), sw.cmd_list_ports),
-    CommandSpec("add-port", 2, UNLIMITED, ("--may-exist",), sw.cmd_add_port),
+    CommandSpec("add-br", 1, 3, ("--may-exist",), sw.cmd_add_br, columns=_TOPOLOGY),
+    CommandSpec("del-br", 1, 1, ("--if-exists",), sw.cmd_del_br, columns=_TOPOLOGY),
+    CommandSpec("list-br", 0, 0, ("--real", "--fake"), sw.cmd_list_br,
+                columns=_TOPOLOGY),
+    CommandSpec("br-exists", 1, 1, (), sw.cmd_br_exists, columns=_TOPOLOGY),
+    CommandSpec("br-to-vlan", 1, 1, (), sw.cmd_br_to_vlan, columns=_TOPOLOGY),
+    CommandSpec("br-to-parent", 1, 1, (), sw.cmd_br_to_parent, columns=_TOPOLOGY),
+    CommandSpec("br-set-external-id", 2, 3, (), sw.cmd_br_set_external_id,
+                columns=_EXTERNAL_IDS),
+    CommandSpec("br-get-external-id", 1, 2, (), sw.cmd_br_get_external_id,
+                columns=_EXTERNAL_IDS),
+    CommandSpec("list-ports", 1, 1, (), sw.cmd_list_ports, columns=_TOPOLOGY),
+    CommandSpec("add-port", 2, UNLIMITED, ("--may-exist",), sw.cmd_add_port,
+                columns=_port_adding(lambda args: args[2:])),
     CommandSpec("add-bond", 4, UNLIMITED, ("--may-exist", "--fake-iface"),
-                sw.cmd_add_bond),
+                sw.cmd_add_bond,
+                columns=_port_adding(lambda args: any("=" in a for a in args[2:]))),
     CommandSpec("add-bond-iface", 2, 2, ("--may-exist",),
-                sw.cmd_add_bond_iface),
+                sw.cmd_add_bond_iface, columns=_TOPOLOGY),
     CommandSpec("del-bond-iface", 1, 2, ("--if-exists",),
-                sw.cmd_del_bond_iface),
+                sw.cmd_del_bond_iface, columns=_TOPOLOGY),
     CommandSpec("del-port", 1, 2, ("--if-exists", "--with-iface"),
-                sw.cmd_del_port),
-    CommandSpec("port-to-br", 1, 1, (), sw.cmd_port_to_br),
-    CommandSpec("list-ifaces", 1, 1, (), sw.cmd_list_ifaces),
-    CommandSpec("iface-to-br", 1, 1, (), sw.cmd_iface_to_br),
+                sw.cmd_del_port, columns=_TOPOLOGY),
+    CommandSpec("port-to-br", 1, 1, (), sw.cmd_port_to_br, columns=_TOPOLOGY),
+    CommandSpec("list-ifaces", 1, 1, (), sw.cmd_list_ifaces, columns=_TOPOLOGY),
+    CommandSpec("iface-to-br", 1, 1, (), sw.cmd_iface_to_br, columns=_TOPOLOGY),
     CommandSpec("get-controller", 1, 1, (), sw.cmd_get_controller),
     CommandSpec("del-controller", 1, 1, (), sw.cmd_del_controller),
     CommandSpec("set-controller", 1, UNLIMITED, ("--inactivity-probe=",),

@@ -13,6 +13,14 @@ from dataclasses import dataclass, field
 
 from pyvswitch.cli.vsctl_context import VsctlError
 
+# The columns the model is built from (what ovs-vsctl's pre_get_info registers).
+COLUMNS = {
+    "Open_vSwitch": ("bridges",),
+    "Bridge": ("name", "ports"),
+    "Port": ("name", "fake_bridge", "tag", "interfaces"),
+    "Interface": ("name",),
+}
+
 
 @dataclass(eq=False)
 class Bridge:

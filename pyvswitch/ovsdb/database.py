@@ -10,7 +10,9 @@ that hold weak references to it.  Nothing here does network I/O; the server feed
 
 Every commit is appended to the `Storage` (storage.py) before `transact()` returns, in
 the OVSDB file format, so that replaying the storage at startup rebuilds the same
-contents.  When the journal has grown enough the database rewrites it as one snapshot.
+contents.  Like ovsdb-server, a record gives a modified row's changed columns as diffs
+("_is_diff"), so journaling one new key of a large map costs one key, not the map.  When
+the journal has grown enough the database rewrites it as one snapshot.
 
 Invariants: `tables` and the bookkeeping always describe the same committed state; a
 commit replaces Row objects and never changes one in place; a transaction that fails
@@ -24,10 +26,9 @@ import time
 import uuid
 
 import ovs.db.schema
-from ovs.db.data import Datum
-from ovs.db.types import Type
 
-from pyvswitch.ovsdb.datum import TableColumns, datum_from_json
+from pyvswitch.ovsdb.datum import (
+    TableColumns, apply_column_diff, column_diff, datum_from_json, datum_to_json)
 from pyvswitch.ovsdb.errors import OvsdbError, c_hash_order
 from pyvswitch.ovsdb.rows import Changes, Row, RowChange
 from pyvswitch.ovsdb.storage import FileStorage, MemoryStorage, Storage, create_db_file
@@ -68,6 +69,7 @@ class TableInfo:
         self.indexes = [tuple(column.name for column in index) for index in table_schema.indexes]
         self.persistent = [name for name, column in self.columns.user.items()
                            if column.persistent]
+        self.persistent_set = frozenset(self.persistent)
         self.strong_refs = []
         self.weak_refs = []
         for name, column in table_schema.columns.items():
@@ -209,7 +211,7 @@ class Database:
         for name in info.persistent:
             datum = data[name]
             if datum is not defaults[name] and datum != defaults[name]:
-                row_json[name] = datum.to_json()
+                row_json[name] = datum_to_json(datum)
         return row_json
 
     def _journal_record(self, changes: Changes, comments: list[str]) -> dict | None:
@@ -223,14 +225,20 @@ class Database:
                 elif old is None:
                     table_json[str(row_uuid)] = self._row_json(info, new.data)
                 else:
-                    changed = {name: new.data[name].to_json() for name in info.persistent
-                               if new.data[name] != old.data[name]}
+                    changed = {}
+                    old_data = old.data
+                    for name, datum in new.data.items():
+                        if datum is not old_data[name] and name in info.persistent_set:
+                            diff = column_diff(old_data[name], datum)
+                            if diff is not None:
+                                changed[name] = datum_to_json(diff)
                     if changed:
                         table_json[str(row_uuid)] = changed
             if table_json:
                 record[table] = table_json
         if not record:
             return None
+        record["_is_diff"] = True
         record["_date"] = int(time.time() * 1000)
         if comments:
             record["_comment"] = "\n".join(comments)
@@ -258,7 +266,7 @@ class Database:
                         raise OvsdbError("syntax error",
                                          "No column %s in table %s." % (name, table))
                     if is_diff and old is not None:
-                        data[name] = _apply_diff(data[name], value)
+                        data[name] = apply_column_diff(data[name], value)
                     else:
                         data[name] = datum_from_json(column.type, value)
                 committed[row_uuid] = Row(row_uuid, uuid.uuid4(), data)
@@ -338,20 +346,3 @@ def _ref_targets(refs, row: Row):
                 yield key_table, key.value
             if value_table is not None and value.value != row.uuid:
                 yield value_table, value.value
-
-
-def _apply_diff(old: Datum, diff_json) -> Datum:
-    """Applies one column of an "_is_diff" journal record (as ovsdb-server writes them)."""
-    type_ = old.type
-    if type_.value is None and type_.n_min == 1 and type_.n_max == 1:
-        return datum_from_json(type_, diff_json)
-    diff = datum_from_json(Type(type_.key, type_.value, 0, sys.maxsize), diff_json)
-    values = dict(old.values)
-    for key, value in diff.values.items():
-        if key not in values:
-            values[key] = value
-        elif type_.value is not None and values[key] != value:
-            values[key] = value
-        else:
-            del values[key]
-    return Datum(type_, values)

@@ -13,6 +13,13 @@ a later "insert" with that "uuid-name" adopts.
 `TableColumns` describes a table as the execution engine sees it: the schema's columns
 plus the two implicit read-only UUID columns "_uuid" and "_version", each with its
 default datum built once.
+
+Cost: a column such as Open_vSwitch:external_ids may hold thousands of elements, and each
+commit that touches it must be journaled and shown to monitors as a diff.  python-ovs's
+Atom compares, hashes and sorts in Python, so anything that walks every element per
+commit is slow.  `EditedDatum` therefore remembers which Datum it was derived from and
+which keys were touched, so that `column_diff()` of the two costs what the edit cost; and
+`datum_to_json()` sorts by the atoms' plain values rather than through Atom methods.
 """
 import re
 import sys
@@ -147,8 +154,27 @@ def atom_from_json(base: BaseType, json, symtab: SymbolTable | None) -> Atom:
             raise syntax_error(json, "expected string")
         atom = Atom(STRING, json)
     else:
+        if base.enum is None and type(json) is list and len(json) == 2 and json[0] == "uuid":
+            return _uuid_atom(json)
         atom = Atom(UUID, _parse_uuid_json(json, symtab))
     check_atom_constraints(atom, base)
+    return atom
+
+
+# Parsed ["uuid", TEXT] atoms by TEXT.  The same row UUIDs are parsed over and over (every
+# "wait" of an ovs-vsctl transaction names rows by UUID), and Atoms are never changed.
+_UUID_ATOMS: dict = {}
+_UUID_ATOMS_LIMIT = 1 << 16
+
+
+def _uuid_atom(json) -> Atom:
+    text = json[1]
+    atom = _UUID_ATOMS.get(text) if type(text) is str else None
+    if atom is None:
+        atom = Atom(UUID, _parse_uuid_json(json, None))
+        if len(_UUID_ATOMS) >= _UUID_ATOMS_LIMIT:
+            _UUID_ATOMS.clear()
+        _UUID_ATOMS[text] = atom
     return atom
 
 
@@ -307,3 +333,132 @@ def type_to_english(type_: Type) -> str:
     if type_.value is None:
         return "set of%s %ss" % (quantity, key)
     return "map of%s (%s, %s) pairs" % (quantity, key, type_.value.type.to_string())
+
+
+# ---------------------------------------------------------------- JSON and diffs
+
+def _value_of(item):
+    return item[0].value
+
+
+def _atom_json(atom: Atom):
+    return ["uuid", str(atom.value)] if atom.type is UUID else atom.value
+
+
+def datum_to_json(datum: Datum):
+    """RFC 7047 <value> of `datum`, elements in ovsdb-server's (sorted) order.
+
+    Same result as python-ovs's Datum.to_json(), which sorts through Atom.__lt__."""
+    values = datum.values
+    type_ = datum.type
+    if type_.value is not None:
+        key_uuid = type_.key.type is UUID
+        value_uuid = type_.value.type is UUID
+        return ["map", [[["uuid", str(k.value)] if key_uuid else k.value,
+                         ["uuid", str(v.value)] if value_uuid else v.value]
+                        for k, v in sorted(values.items(), key=_value_of)]]
+    if len(values) == 1:
+        return _atom_json(next(iter(values)))
+    if type_.key.type is UUID:
+        return ["set", [["uuid", str(u)] for u in sorted(k.value for k in values)]]
+    return ["set", sorted(k.value for k in values)]
+
+
+class EditedDatum(Datum):
+    """A Datum derived from `base` by changing only the elements whose keys are in
+    `touched` (inserted, deleted or given another value).  `base` is dropped (set to None)
+    once nothing needs the diff any more, so versions never chain."""
+
+    __slots__ = ("base", "touched")
+
+    def __init__(self, type_: Type, values: dict, base: Datum, touched: set):
+        super().__init__(type_, values)
+        self.base = base
+        self.touched = touched
+
+
+def derive_datum(current: Datum, committed: Datum | None, values: dict, touched) -> Datum:
+    """The Datum holding `values`, made from `current` by changing the keys `touched`.
+
+    `committed` is the column's value before this transaction (None for a row the
+    transaction inserted).  The result records its derivation from `committed` when it
+    can, so `column_diff(committed, result)` is cheap."""
+    if committed is None:
+        return Datum(current.type, values)
+    if current is committed:
+        if type(current) is EditedDatum:
+            current.base = None     # its own commit is journaled and published by now
+        return EditedDatum(current.type, values, current, set(touched))
+    if type(current) is EditedDatum and current.base is committed:
+        return EditedDatum(current.type, values, committed, current.touched.union(touched))
+    return Datum(current.type, values)
+
+
+_MISSING = object()
+
+
+def column_diff(old: Datum, new: Datum) -> Datum | None:
+    """How `new` differs from `old`, as ovsdb-server writes it in "_is_diff" journal records
+    and update2 "modify" rows; None when they are equal.
+
+    A column holding at most one value is replaced: the diff is `new`.  Otherwise the diff
+    is a set of the elements present on one side only, and for maps also the new pair of
+    each key whose value changed; applying it (`apply_column_diff`) to `old` gives `new`."""
+    if new is old:
+        return None
+    type_ = old.type
+    old_values = old.values
+    new_values = new.values
+    if type(new) is EditedDatum and new.base is old:
+        keys = new.touched
+    else:
+        if len(old_values) == len(new_values) and old_values == new_values:
+            return None
+        if type_.n_max == 1:
+            return new
+        keys = old_values.keys() | new_values.keys()
+    diff = {}
+    for key in keys:
+        before = old_values.get(key, _MISSING)
+        after = new_values.get(key, _MISSING)
+        if before is _MISSING:
+            if after is not _MISSING:
+                diff[key] = after
+        elif after is _MISSING:
+            diff[key] = before
+        elif after is not before and after != before:
+            diff[key] = after
+    if not diff:
+        return None
+    if type_.n_max == 1:
+        return new
+    return Datum(_diff_type(type_), diff)
+
+
+_DIFF_TYPES: dict = {}
+
+
+def _diff_type(type_: Type) -> Type:
+    key = (id(type_.key), id(type_.value))
+    found = _DIFF_TYPES.get(key)
+    if found is None or found.key is not type_.key or found.value is not type_.value:
+        found = _DIFF_TYPES[key] = Type(type_.key, type_.value, 0, sys.maxsize)
+    return found
+
+
+def apply_column_diff(old: Datum, diff_json) -> Datum:
+    """`old` with the diff written by `column_diff()` (or by ovsdb-server) applied."""
+    type_ = old.type
+    if type_.n_max == 1:
+        return datum_from_json(type_, diff_json)
+    diff = datum_from_json(_diff_type(type_), diff_json)
+    values = dict(old.values)
+    is_map = type_.value is not None
+    for key, value in diff.values.items():
+        if key not in values:
+            values[key] = value
+        elif is_map and values[key] != value:
+            values[key] = value
+        else:
+            del values[key]
+    return Datum(type_, values)

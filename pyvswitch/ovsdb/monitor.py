@@ -22,13 +22,13 @@ Formatting rules kept here:
 """
 import collections
 import json
-import sys
 import uuid
 
 import ovs.db.data
 import ovs.db.types
 
 from pyvswitch.ovsdb.condition import Condition
+from pyvswitch.ovsdb.datum import column_diff, datum_to_json
 from pyvswitch.ovsdb.errors import OvsdbError
 
 UPDATE = 1
@@ -106,21 +106,19 @@ def _default_json(type_):
 class _Column:
     """One monitored column: how to read it from a row, its default and diff rule."""
 
-    __slots__ = ("name", "type", "default_json", "single_valued", "is_map")
+    __slots__ = ("name", "type", "default_json")
 
     def __init__(self, name, type_):
         self.name = name
         self.type = type_
         self.default_json = _default_json(type_)
-        self.single_valued = type_.n_max == 1
-        self.is_map = type_.is_map()
 
     def json_of(self, row):
         if self.name == "_uuid":
             return ["uuid", str(row.uuid)]
         if self.name == "_version":
             return ["uuid", str(row.version)]
-        return row.data[self.name].to_json()
+        return datum_to_json(row.data[self.name])
 
     def diff_json(self, old_row, new_row):
         """The update2 diff of this column, or None when the values are equal."""
@@ -128,21 +126,8 @@ class _Column:
             return None
         if self.name == "_version":
             return None if old_row.version == new_row.version else self.json_of(new_row)
-        old = old_row.data[self.name]
-        new = new_row.data[self.name]
-        if old.values == new.values:
-            return None
-        if self.single_valued:
-            return new.to_json()
-        diff = {}
-        for key, value in old.values.items():
-            if key not in new.values:
-                diff[key] = value
-        for key, value in new.values.items():
-            if key not in old.values or old.values[key] != value:
-                diff[key] = value
-        diff_type = ovs.db.types.Type(self.type.key, self.type.value, 0, sys.maxsize)
-        return ovs.db.data.Datum(diff_type, diff).to_json()
+        diff = column_diff(old_row.data[self.name], new_row.data[self.name])
+        return None if diff is None else datum_to_json(diff)
 
 
 class _TableMonitor:
@@ -304,9 +289,8 @@ class Monitor:
             return None
         old_json = {}
         for column in tm.columns:
-            value = column.json_of(old)
-            if value != column.json_of(new):
-                old_json[column.name] = value
+            if column.diff_json(old, new) is not None:
+                old_json[column.name] = column.json_of(old)
         if not old_json:
             return None
         return {"new": tm.row_json(new, False), "old": old_json}

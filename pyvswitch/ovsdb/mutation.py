@@ -19,7 +19,7 @@ from ovs.db.types import BaseType, Type
 
 from pyvswitch.ovsdb.datum import (
     INTEGER, REAL, SymbolTable, TableColumns, check_atom_constraints, datum_from_json,
-    type_to_english, UINT_MAX)
+    derive_datum, type_to_english, UINT_MAX)
 from pyvswitch.ovsdb.errors import INT64_MAX, INT64_MIN, OvsdbError, syntax_error
 
 _ARITHMETIC = ("+=", "-=", "*=", "/=", "%=")
@@ -81,31 +81,36 @@ def _type_mismatch(json, mutator, column) -> OvsdbError:
                         'of type %s.' % (mutator, column.name, type_to_english(column.type)))
 
 
-def apply_mutations(data: dict, mutations: list[Mutation]) -> None:
+def apply_mutations(data: dict, mutations: list[Mutation], committed: dict | None = None) -> None:
+    """Applies `mutations` to a row's `data`.  `committed` is the row's data before the
+    transaction (None for a row it inserted); insert and delete results record what they
+    touched relative to it (see datum.derive_datum), so diffing them later is cheap."""
     for mutation in mutations:
         column = mutation.column
         current = data[column.name]
         if mutation.mutator in _ARITHMETIC:
             data[column.name] = _apply_arithmetic(current, mutation)
+            continue
+        values = dict(current.values)
+        arg = mutation.arg
+        if mutation.mutator == "insert":
+            for key, value in arg.values.items():
+                if key not in values:
+                    values[key] = value
+        elif arg.type.value is not None:
+            for key, value in arg.values.items():
+                if key in values and values[key] == value:
+                    del values[key]
         else:
-            values = dict(current.values)
-            arg = mutation.arg
-            if mutation.mutator == "insert":
-                for key, value in arg.values.items():
-                    if key not in values:
-                        values[key] = value
-            elif arg.type.value is not None:
-                for key, value in arg.values.items():
-                    if key in values and values[key] == value:
-                        del values[key]
-            else:
-                for key in arg.values:
-                    values.pop(key, None)
-            type_ = column.type
-            if not type_.n_min <= len(values) <= type_.n_max:
-                raise OvsdbError("constraint violation", "Attempted to store %d elements in %s."
-                                 % (len(values), type_to_english(type_)))
-            data[column.name] = Datum(type_, values)
+            for key in arg.values:
+                values.pop(key, None)
+        type_ = column.type
+        if not type_.n_min <= len(values) <= type_.n_max:
+            raise OvsdbError("constraint violation", "Attempted to store %d elements in %s."
+                             % (len(values), type_to_english(type_)))
+        data[column.name] = derive_datum(
+            current, committed[column.name] if committed is not None else None,
+            values, arg.values)
 
 
 def _apply_arithmetic(current: Datum, mutation: Mutation) -> Datum:

@@ -4,10 +4,10 @@ A database file is an append-only series of records.  Each record is two lines:
 "OVSDB JSON <length> <sha1>" and then <length> bytes of JSON (a single line ending in LF)
 whose SHA-1, LF included, is <sha1>.  The first record is the database schema; each later
 record is one committed transaction, {"<table>": {"<row uuid>": <row> | null}, "_date":
-<ms>, "_comment": <text>}, where <row> gives the new values of the columns the
-transaction set (all non-default columns for a new row) and null deletes the row.  Stock
-`ovsdb-tool` and `ovsdb-server` read the files written here, and records that
-ovsdb-server writes ("_is_diff" modifications) are understood by the database's replay.
+<ms>, "_comment": <text>}, where <row> gives a new row's non-default columns, or a
+modified row's changed columns as diffs when the record says "_is_diff": true (as
+ovsdb-server 3.x writes them, and as Database writes them), and null deletes the row.
+Stock `ovsdb-tool` and `ovsdb-server` read the files written here and vice versa.
 
 `FileStorage` reads and checks the whole file when opened.  A damaged tail (torn last
 write, bad checksum, unparseable JSON) is logged and truncated back to the end of the

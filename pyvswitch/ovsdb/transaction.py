@@ -30,6 +30,7 @@ needs to update its reference counts.  Cost is proportional to the rows the tran
 touches, never to the size of the database: reference counts and weak back-references
 come from the database's bookkeeping, not from scans.
 """
+import re
 import uuid
 from collections import defaultdict
 
@@ -70,13 +71,9 @@ _JSON_KINDS = {
     "string": lambda v: type(v) is str,
     "boolean": lambda v: type(v) is bool,
     "integer": lambda v: type(v) is int or (type(v) is float and v.is_integer()),
-    "id": lambda v: type(v) is str and _is_id(v),
+    "id": lambda v: type(v) is str and _ID_RE.match(v) is not None,
 }
-
-
-def _is_id(text: str) -> bool:
-    return bool(text) and (text[0].isascii() and (text[0].isalpha() or text[0] == "_")) and all(
-        c.isascii() and (c.isalnum() or c == "_") for c in text)
+_ID_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
 class OpParser:
@@ -368,7 +365,8 @@ class Transaction:
         condition = Condition.from_json(info.columns, where, self.symtab)
         rows = self.query(info.name, condition)
         for row in rows:
-            apply_mutations(self.writable(info.name, row).data, mutations)
+            work = self.writable(info.name, row)
+            apply_mutations(work.data, mutations, work.old.data if work.old is not None else None)
         result["count"] = len(rows)
 
     def op_delete(self, parser: OpParser, result: dict) -> None:
@@ -405,8 +403,7 @@ class Transaction:
             if type(row_json) is not dict:
                 raise syntax_error(row_json, "row must be JSON object")
             given = self.parse_row(info, row_json, self.symtab)
-            wanted = _ExpectedRow(info.defaults, given)
-            expected.add(_projection(wanted, columns))
+            expected.add(_expected_projection(info.defaults, given, columns))
 
         actual = set()
         equal = True
@@ -718,21 +715,17 @@ _EXECUTORS = {
 }
 
 
-class _ExpectedRow:
-    """A row given in a "wait" operation: defaults plus the given columns."""
-
-    __slots__ = ("uuid", "version", "data")
-
-    def __init__(self, defaults: dict, given: dict):
-        self.data = dict(defaults)
-        self.uuid = self.version = _ZERO_UUID
-        for name, datum in given.items():
-            if name == "_uuid":
-                self.uuid = next(iter(datum.values)).value
-            elif name == "_version":
-                self.version = next(iter(datum.values)).value
-            else:
-                self.data[name] = datum
+def _expected_projection(defaults: dict, given: dict, columns) -> tuple:
+    """`_projection` of a row given in a "wait" operation: the given columns, defaults
+    for the others (and the all-zeros UUID for "_uuid" and "_version")."""
+    key = []
+    for name in columns:
+        datum = given.get(name)
+        if name == "_uuid" or name == "_version":
+            key.append(next(iter(datum.values)).value if datum is not None else _ZERO_UUID)
+        else:
+            key.append(frozenset((datum if datum is not None else defaults[name]).values.items()))
+    return tuple(key)
 
 
 def _value(row, name: str) -> Datum:

@@ -7,6 +7,7 @@ import uuid
 from typing import NamedTuple
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import pyvswitch  # noqa: F401  (must precede any ovs import)
 import ovs.db.data
@@ -345,3 +346,30 @@ def test_set_db_change_aware_and_echo(hub):
     assert peer.call("set_db_change_aware", [True])[-1]["result"] == {}
     assert "error" in peer.call("set_db_change_aware", [])[-1]
     assert peer.call("echo", ["x", 1])[-1]["result"] == ["x", 1]
+
+
+_json_text = st.text(alphabet=st.sampled_from(list('ab{}[]"\\:,/ \u00e9\u2603\n')), max_size=8)
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | _json_text,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_json_text, inner, max_size=4),
+    max_leaves=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.dictionaries(_json_text, _json_values, max_size=4) | st.lists(_json_values),
+                min_size=1, max_size=4),
+       st.lists(st.integers(min_value=1, max_value=64), max_size=40),
+       st.sampled_from(["", " ", "\n\t"]))
+def test_framer_finds_the_same_messages_however_the_stream_is_cut(messages, cuts, space):
+    """Brackets, quotes and backslashes inside strings, multibyte characters and escape
+    sequences split between pieces must not confuse the framing."""
+    stream = space.join(json.dumps(m, ensure_ascii=False) for m in messages).encode()
+    framer = JsonFramer()
+    received = []
+    position = 0
+    for cut in cuts:
+        received += framer.feed(stream[position:position + cut])
+        position += cut
+    received += framer.feed(stream[position:])
+    assert received == messages
+    assert framer.feed(b'{"next":1}') == [{"next": 1}]
