@@ -49,6 +49,16 @@ def open_netdev(name: str, kind: str, options: dict[str, str], *, dummy: str = "
                       % (name, os.strerror(errno.EAFNOSUPPORT)), errno.EAFNOSUPPORT)
 
 
+def iface_types(dummy: str = "") -> list[str]:
+    """The Interface types open_netdev serves, for Open_vSwitch:iface_types."""
+    kinds = {"system", "internal", "tap", "patch", "vxlan", "geneve"}
+    if dummy:
+        kinds.add("dummy")
+    if dummy == "override":
+        kinds |= _TUNNEL_KINDS
+    return sorted(kinds)
+
+
 def netdev_exists(name: str) -> bool:
     """Whether a kernel device called `name` exists in our network namespace."""
     try:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import errno
+import itertools
 import json
 import logging
 import os
@@ -42,11 +43,12 @@ import ovs.poller
 import pyvswitch
 from pyvswitch import coverage, dirs
 from pyvswitch.datapath.dpif import Datapath
+from pyvswitch.netdev import iface_types as netdev_iface_types
 from pyvswitch.netdev import netdev_exists, open_netdev
 from pyvswitch.netdev.base import NetdevError
 from pyvswitch.ofproto.bridge import Bridge, PortVlanConfig
+from pyvswitch.vswitchd.ofports import LOCAL, OfportTable, valid_request
 from pyvswitch.vswitchd.ofview import BridgeOpenFlow
-from pyvswitch.vswitchd.ofports import OfportTable
 
 log = logging.getLogger("bridge")
 
@@ -96,12 +98,16 @@ class IfaceConfig:
     vlan: tuple[Optional[str], Optional[int], frozenset[int], str]  # mode, tag, trunks, priority-tags
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)
 class BridgeConfig:
     name: str
     other_config: tuple[tuple[str, str], ...]
     ifaces: dict[str, IfaceConfig]
     datapath_type: str = "system"
+    serial: int = 0
+    # (serial of the configuration this one was derived from, names of the interfaces
+    # whose IfaceConfig differs from that one's), when it was derived from one.
+    derived_from: Optional[tuple[int, frozenset[str]]] = None
 
 
 def _optional(value: list) -> Any:
@@ -109,7 +115,9 @@ def _optional(value: list) -> Any:
 
 
 class ChangeTrackingIdl(ovs.db.idl.Idl):
-    """An Idl that records which rows changed since the caller last looked."""
+    """An Idl that records which rows changed since the caller last looked.  python-ovs
+    notifies inserts, deletes and changes to alerting columns only, so the layer's own
+    status writes are not recorded."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -119,14 +127,42 @@ class ChangeTrackingIdl(ovs.db.idl.Idl):
         self.changed_rows.add(row.uuid)
 
 
+def _uuids(row, column: str) -> set:
+    """The UUIDs a reference column holds.  (Reading the column as an attribute would
+    look up and sort a row object for each of them.)"""
+    return {atom.value for atom in row._data[column].values}
+
+
+def _claim_order(config: IfaceConfig) -> tuple:
+    return config.port, config.uuid
+
+
+@dataclasses.dataclass(eq=False)
+class _BridgeState:
+    """What the reader built for one Bridge row."""
+    port_uuids: set = dataclasses.field(default_factory=set)
+    ports: dict[Any, list[IfaceConfig]] = dataclasses.field(default_factory=dict)
+    claims: dict[str, list[IfaceConfig]] = dataclasses.field(default_factory=dict)  # by name
+    config: Optional[BridgeConfig] = None
+
+
 class ConfigReader:
-    """Turns rows into the desired configuration.  Reading a python-ovs row column
-    converts it afresh each time, so each row's parsed form is kept until the IDL
-    reports that row changed: with hundreds of ports, reconfiguring after one
-    change then costs little more than with a few."""
+    """Turns rows into the desired configuration, redoing only what the changed rows
+    can have touched.  Reading a python-ovs row column converts it afresh each time,
+    so each row's parsed form is kept until the IDL reports that row changed.  A
+    bridge's configuration is updated port by port: only ports that changed, whose
+    interfaces changed, or that joined or left the bridge are read again.  Unchanged
+    configuration comes back as the very same objects (a bridge's BridgeConfig, an
+    interface's IfaceConfig), and a changed BridgeConfig names the interfaces that
+    differ from its predecessor, which is how the layer finds what to reconfigure."""
 
     def __init__(self) -> None:
         self._parsed: dict[Any, tuple] = {}
+        self._iface_configs: dict[Any, tuple[tuple, IfaceConfig]] = {}  # (parsed port, config)
+        self._bridges: dict[Any, _BridgeState] = {}
+        self._port_bridges: dict[Any, set] = {}   # port UUID -> UUIDs of bridges listing it
+        self._iface_ports: dict[Any, set] = {}    # interface UUID -> UUIDs of ports listing it
+        self._serials = itertools.count(1)
 
     def _cached(self, row, parse) -> tuple:
         parsed = self._parsed.get(row.uuid)
@@ -136,14 +172,16 @@ class ConfigReader:
 
     @staticmethod
     def _parse_bridge(row) -> tuple:
-        return (row.name, tuple(sorted(row.other_config.items())), [p.uuid for p in row.ports],
+        return (row.name, tuple(sorted(row.other_config.items())), _uuids(row, "ports"),
                 row.datapath_type or "system")
 
-    @staticmethod
-    def _parse_port(row) -> tuple:
+    def _parse_port(self, row) -> tuple:
         vlan = (_optional(row.vlan_mode), _optional(row.tag), frozenset(row.trunks),
                 row.other_config.get("priority-tags", "never"))
-        return row.name, vlan, [i.uuid for i in row.interfaces]
+        iface_uuids = _uuids(row, "interfaces")
+        for iface_uuid in iface_uuids:
+            self._iface_ports.setdefault(iface_uuid, set()).add(row.uuid)
+        return row.name, vlan, iface_uuids
 
     @staticmethod
     def _parse_iface(row) -> tuple:
@@ -152,42 +190,132 @@ class ConfigReader:
 
     def read(self, idl: ChangeTrackingIdl) -> tuple[dict[str, str], dict[str, BridgeConfig]]:
         """(Open_vSwitch other_config, bridges by name) as the rows say."""
-        for uuid in idl.changed_rows:
-            self._parsed.pop(uuid, None)
-        idl.changed_rows.clear()
-        ovs_rows = list(idl.tables["Open_vSwitch"].rows.values())
+        changed, idl.changed_rows = idl.changed_rows, set()
+        tables = idl.tables
+        dirty_ports: dict[Any, set] = {}      # bridge UUID -> its ports to read again
+        for row_uuid in changed:
+            self._parsed.pop(row_uuid, None)
+            self._iface_configs.pop(row_uuid, None)
+            port_uuids = self._iface_ports.get(row_uuid, set())
+            if row_uuid not in tables["Interface"].rows:
+                self._iface_ports.pop(row_uuid, None)
+            for port_uuid in (row_uuid, *port_uuids):
+                for bridge_uuid in self._port_bridges.get(port_uuid, ()):
+                    dirty_ports.setdefault(bridge_uuid, set()).add(port_uuid)
+        ovs_rows = list(tables["Open_vSwitch"].rows.values())
+        bridge_rows = {row.uuid: row for row in ovs_rows[0].bridges} if ovs_rows else {}
+        for bridge_uuid in [u for u in self._bridges if u not in bridge_rows]:
+            self._forget_bridge(bridge_uuid)
         if not ovs_rows:
             return {}, {}
-        ovs_row = ovs_rows[0]
-        port_rows, iface_rows = idl.tables["Port"].rows, idl.tables["Interface"].rows
+        configs = [self._bridge_config(row, tables, row_uuid in changed,
+                                       dirty_ports.get(row_uuid, set()))
+                   for row_uuid, row in bridge_rows.items()]
         bridges: dict[str, BridgeConfig] = {}
         seen_ifaces: set[str] = set()
-        for br_name, br_config, port_uuids, datapath_type in sorted(
-                self._cached(row, self._parse_bridge) for row in ovs_row.bridges):
-            if br_name in bridges:
-                log.warning("bridge %s specified twice", br_name)
+        for config in sorted(configs, key=lambda c: c.name):
+            if config.name in bridges:
+                log.warning("bridge %s specified twice", config.name)
                 continue
-            ports = sorted(self._cached(port_rows[u], self._parse_port) + (u,)
-                           for u in port_uuids if u in port_rows)
-            ifaces: dict[str, IfaceConfig] = {}
-            for port_name, vlan, iface_uuids, _ in ports:
-                parsed = sorted(self._cached(iface_rows[u], self._parse_iface) + (u,)
-                                for u in iface_uuids if u in iface_rows)
-                for name, kind, options, request, hint, mtu, uuid in parsed:
-                    if name in seen_ifaces:
-                        log.warning("bridge %s: %s interface is on multiple bridges or ports, "
-                                    "ignoring", br_name, name)
-                        continue
-                    seen_ifaces.add(name)
-                    ifaces[name] = IfaceConfig(uuid, name, kind, options, request, hint, mtu,
-                                               port_name, vlan)
-            bridges[br_name] = BridgeConfig(br_name, br_config, ifaces, datapath_type)
-        return dict(ovs_row.other_config), bridges
+            if not seen_ifaces.isdisjoint(config.ifaces):
+                config = self._without_taken_names(config, seen_ifaces)
+            seen_ifaces.update(config.ifaces)
+            bridges[config.name] = config
+        return dict(ovs_rows[0].other_config), bridges
+
+    def _forget_bridge(self, bridge_uuid) -> None:
+        for port_uuid in self._bridges.pop(bridge_uuid).port_uuids:
+            self._unlist_port(port_uuid, bridge_uuid)
+
+    def _unlist_port(self, port_uuid, bridge_uuid) -> None:
+        bridges = self._port_bridges[port_uuid]
+        bridges.discard(bridge_uuid)
+        if not bridges:
+            del self._port_bridges[port_uuid]
+
+    def _bridge_config(self, row, tables, row_changed: bool, dirty_ports: set) -> BridgeConfig:
+        state = self._bridges.get(row.uuid)
+        if state is None:
+            state = self._bridges[row.uuid] = _BridgeState()
+            row_changed = True
+        previous = state.config
+        if row_changed:
+            name, other_config, port_uuids, datapath_type = self._cached(row, self._parse_bridge)
+            for port_uuid in port_uuids - state.port_uuids:
+                self._port_bridges.setdefault(port_uuid, set()).add(row.uuid)
+            for port_uuid in state.port_uuids - port_uuids:
+                self._unlist_port(port_uuid, row.uuid)
+            dirty_ports = dirty_ports | (port_uuids ^ state.port_uuids)
+            state.port_uuids = port_uuids
+        elif not dirty_ports:
+            return previous
+        else:
+            name, other_config, datapath_type = (previous.name, previous.other_config,
+                                                 previous.datapath_type)
+        affected = self._read_ports(state, dirty_ports, tables)
+        ifaces = dict(previous.ifaces) if previous is not None else {}
+        differing = set()
+        for iface_name in affected:
+            claims = state.claims.get(iface_name)
+            if not claims:
+                state.claims.pop(iface_name, None)
+                if ifaces.pop(iface_name, None) is not None:
+                    differing.add(iface_name)
+                continue
+            if len(claims) > 1:
+                log.warning("bridge %s: %s interface is on multiple bridges or ports, "
+                            "ignoring", name, iface_name)
+            winner = min(claims, key=_claim_order)
+            if ifaces.get(iface_name) is not winner:
+                ifaces[iface_name] = winner
+                differing.add(iface_name)
+        state.config = BridgeConfig(
+            name, other_config, ifaces, datapath_type, next(self._serials),
+            (previous.serial, frozenset(differing)) if previous is not None else None)
+        return state.config
+
+    def _read_ports(self, state: _BridgeState, port_uuids: set, tables) -> set[str]:
+        """Reads `port_uuids` again; returns the names of the interfaces they had or have."""
+        port_rows, iface_rows = tables["Port"].rows, tables["Interface"].rows
+        affected = set()
+        for port_uuid in port_uuids:
+            for config in state.ports.pop(port_uuid, ()):
+                state.claims[config.name].remove(config)
+                affected.add(config.name)
+            if port_uuid not in state.port_uuids or port_uuid not in port_rows:
+                continue
+            port = self._cached(port_rows[port_uuid], self._parse_port)
+            configs = [self._iface_config(iface_rows[u], port) for u in port[2] if u in iface_rows]
+            state.ports[port_uuid] = configs
+            for config in configs:
+                state.claims.setdefault(config.name, []).append(config)
+                affected.add(config.name)
+        return affected
+
+    def _iface_config(self, row, port: tuple) -> IfaceConfig:
+        cached = self._iface_configs.get(row.uuid)
+        if cached is not None and cached[0] is port:
+            return cached[1]
+        name, kind, options, request, hint, mtu = self._cached(row, self._parse_iface)
+        config = IfaceConfig(row.uuid, name, kind, options, request, hint, mtu, port[0], port[1])
+        self._iface_configs[row.uuid] = (port, config)
+        return config
+
+    def _without_taken_names(self, config: BridgeConfig, taken: set[str]) -> BridgeConfig:
+        ifaces = {}
+        for name, iface in config.ifaces.items():
+            if name in taken:
+                log.warning("bridge %s: %s interface is on multiple bridges or ports, "
+                            "ignoring", config.name, name)
+            else:
+                ifaces[name] = iface
+        return dataclasses.replace(config, ifaces=ifaces, serial=next(self._serials),
+                                   derived_from=None)
 
 
 # ---------------------------------------------------------------- running state
 
-@dataclasses.dataclass
+@dataclasses.dataclass(eq=False)
 class RunningIface:
     config: IfaceConfig
     netdev: Any = None
@@ -196,7 +324,10 @@ class RunningIface:
     missing_device: bool = False
     vlan_applied: Optional[tuple] = None
     reported: bool = False       # device status columns written since it was attached
-    written: Optional[tuple] = None  # (row uuid, ofport, error) last written
+    # Status column values last written to the row with this UUID, so that unchanged
+    # values are not written again.
+    written_row: Any = None
+    written: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass
@@ -208,6 +339,11 @@ class RunningBridge:
     ifaces: dict[str, RunningIface] = dataclasses.field(default_factory=dict)
     settings: Optional[tuple[int, int]] = None
     datapath_id: Optional[int] = None
+    config: Optional[BridgeConfig] = None    # the configuration last applied
+    # Interfaces to look at again even when their configuration has not changed:
+    failed: set[str] = dataclasses.field(default_factory=set)       # no netdev (retried)
+    unsatisfied: set[str] = dataclasses.field(default_factory=set)  # ofport_request not met
+    patches: set[str] = dataclasses.field(default_factory=set)      # attached patch ports
 
 
 def _int_setting(config: dict[str, str], key: str, default: int, minimum: int = 0) -> int:
@@ -344,6 +480,7 @@ class BridgeLayer:
         self._applied_cfg: Optional[int] = None      # next_cfg the running state reflects
         self._status_wanted = False
         self._refresh_wanted = False     # re-read every device's statistics and states
+        self._unreported: dict[RunningIface, RunningBridge] = {}  # status to write, by interface
         self._txn: Optional[ovs.db.idl.Transaction] = None
         self._txn_retry_at = 0.0           # after a failed status transaction, retry at this
         self._txn_failed_seqno = None      # time or when the database changes, if sooner
@@ -426,8 +563,8 @@ class BridgeLayer:
                         rb.openflow.refresh(ri.ofport, name, ri.netdev)
 
     def _missing_device_appeared(self) -> bool:
-        return any(ri.missing_device and netdev_exists(name)
-                   for rb in self.bridges.values() for name, ri in rb.ifaces.items())
+        return any(rb.ifaces[name].missing_device and netdev_exists(name)
+                   for rb in self.bridges.values() for name in rb.failed)
 
     def _reconfigure(self) -> None:
         coverage.inc("bridge_reconfigure")
@@ -439,13 +576,20 @@ class BridgeLayer:
         self._status_wanted = True
 
     def _apply(self, other_config: dict[str, str], wanted: dict[str, BridgeConfig]) -> None:
+        """Only interfaces whose configuration changed (a different IfaceConfig
+        object), failed ones and ones still short of their ofport_request are
+        looked at; an unchanged bridge without such interfaces costs nothing."""
         self._configure_datapath(other_config)
         for name in [n for n in self.bridges if n not in wanted]:
             self._destroy_bridge(self.bridges.pop(name))
         # Close everything that goes away before opening anything, so an interface
         # moving between bridges never has two netdevs open at once.
+        revisit: dict[str, set[str]] = {}
         for name, rb in self.bridges.items():
-            self._prune_bridge(rb, wanted[name])
+            names = self._ifaces_to_revisit(rb, wanted[name])
+            if names is not None:
+                self._prune_bridge(rb, wanted[name], names)
+                revisit[name] = names
         for name, config in wanted.items():
             rb = self.bridges.get(name)
             if rb is None:
@@ -453,13 +597,34 @@ class BridgeLayer:
                 if rb is None:
                     continue
                 self.bridges[name] = rb
-            self._populate_bridge(rb, config)
+                revisit[name] = set(config.ifaces)
+            if name in revisit:
+                self._populate_bridge(rb, config, revisit[name])
+
+    @staticmethod
+    def _ifaces_to_revisit(rb: RunningBridge, config: BridgeConfig) -> Optional[set[str]]:
+        """Names of the interfaces to prune and populate again, or None when the
+        bridge needs nothing at all."""
+        names = rb.failed | rb.unsatisfied
+        if config is rb.config:
+            return names or None
+        if rb.config is not None and config.derived_from is not None \
+                and config.derived_from[0] == rb.config.serial:
+            return names | config.derived_from[1]
+        running = rb.ifaces
+        names.update(name for name, iface in config.ifaces.items()
+                     if name not in running or running[name].config is not iface)
+        names.update(name for name in running if name not in config.ifaces)
+        return names
 
     def _update_patch_errors(self) -> None:
         for rb in self.bridges.values():
-            for ri in rb.ifaces.values():
-                if ri.ofport is not None and ri.config.kind == "patch":
-                    ri.error = rb.bridge.patch_error(ri.ofport)
+            for name in rb.patches:
+                ri = rb.ifaces[name]
+                error = rb.bridge.patch_error(ri.ofport)
+                if error != ri.error:
+                    ri.error = error
+                    self._unreported[ri] = rb
 
     def _configure_datapath(self, other_config: dict[str, str]) -> None:
         settings = (_int_setting(other_config, "max-idle", 10000, 500),
@@ -491,24 +656,31 @@ class BridgeLayer:
         rb.bridge.destroy()
         log.info("bridge %s: deleted", rb.name)
 
-    def _prune_bridge(self, rb: RunningBridge, config: BridgeConfig) -> None:
-        """Closes interfaces that left, changed device, or failed (failures are retried)."""
-        for name, ri in list(rb.ifaces.items()):
+    def _prune_bridge(self, rb: RunningBridge, config: BridgeConfig, names: set[str]) -> None:
+        """Closes those of `names` that left, changed device, or failed (failures are retried)."""
+        for name in names:
+            ri = rb.ifaces.get(name)
+            if ri is None:
+                continue
             new = config.ifaces.get(name)
             if new is None or new.kind != ri.config.kind or new.options != ri.config.options \
                     or ri.netdev is None:
                 self._remove_iface(rb, name)
 
-    def _populate_bridge(self, rb: RunningBridge, config: BridgeConfig) -> None:
-        """Opens new interfaces, numbers and attaches them, applies settings."""
+    def _populate_bridge(self, rb: RunningBridge, config: BridgeConfig, names: set[str]) -> None:
+        """Opens those of `names` that are new, numbers and attaches them, applies settings."""
         rb.bridge.set_datapath_type(config.datapath_type)
-        for name, iface_config in config.ifaces.items():
+        # Numbers go to interfaces in port name order, as if the whole bridge were planned.
+        names = sorted((name for name in names if name in config.ifaces),
+                       key=lambda name: (config.ifaces[name].port, name))
+        for name in names:
             if name not in rb.ifaces:
-                rb.ifaces[name] = self._open_iface(rb, iface_config)
-        opened = [name for name, ri in rb.ifaces.items() if ri.netdev is not None]
+                rb.ifaces[name] = self._open_iface(rb, config.ifaces[name])
+        opened = [name for name in names if rb.ifaces[name].netdev is not None]
         numbers = rb.ofports.plan({name: config.ifaces[name].ofport_request for name in opened},
                                   {name: config.ifaces[name].ofport_hint for name in opened})
-        for name, ri in rb.ifaces.items():
+        for name in names:
+            ri = rb.ifaces[name]
             new = config.ifaces[name]
             number = numbers.get(name)
             if number is not None and ri.ofport != number:
@@ -527,7 +699,23 @@ class BridgeLayer:
                 except NetdevError as e:
                     log.warning("%s", e)
             ri.config = new
+            self._unreported[ri] = rb
+            self._note_revisits(rb, name)
+        rb.config = config
         self._configure_bridge_settings(rb, dict(config.other_config))
+
+    @staticmethod
+    def _note_revisits(rb: RunningBridge, name: str) -> None:
+        ri = rb.ifaces[name]
+        request = ri.config.ofport_request
+        for wanted, names in ((ri.netdev is None, rb.failed),
+                              (valid_request(request) and ri.ofport is not None
+                               and ri.ofport != request and ri.ofport != LOCAL, rb.unsatisfied),
+                              (ri.ofport is not None and ri.config.kind == "patch", rb.patches)):
+            if wanted:
+                names.add(name)
+            else:
+                names.discard(name)
 
     def _push_vlan(self, rb: RunningBridge, ofport: int, vlan) -> None:
         mode, tag, trunks, priority_tags = vlan
@@ -549,6 +737,7 @@ class BridgeLayer:
                 local.netdev.set_mac(hwaddr.to_bytes(6, "big"))
                 local_mac = local.netdev.get_mac()
                 local.reported = False
+                self._unreported[local] = rb
             except NetdevError as e:
                 log.warning("bridge %s: %s", rb.name, e)
         dpid = pick_datapath_id(rb.name, other_config, local_mac)
@@ -601,6 +790,8 @@ class BridgeLayer:
 
     def _remove_iface(self, rb: RunningBridge, name: str) -> None:
         ri = rb.ifaces.pop(name)
+        for names in (rb.failed, rb.unsatisfied, rb.patches):
+            names.discard(name)
         rb.ofports.release(name)
         if ri.ofport is not None:
             self._detach(rb, ri)
@@ -627,24 +818,32 @@ class BridgeLayer:
             if rb is not None and rb.datapath_id is not None:
                 _set(row, "datapath_id", ["%016x" % rb.datapath_id])
                 _set(row, "datapath_version", ["<built-in>"])
+        # A statistics refresh goes in a transaction of its own, never in the one
+        # that reports a new cur_cfg, which `ovs-vsctl` is waiting for.
+        reporting_cfg = bool(ovs_rows) and self._applied_cfg is not None \
+            and getattr(ovs_rows[0], "cur_cfg", None) != self._applied_cfg
+        refresh = self._refresh_wanted and not reporting_cfg
+        if refresh:
+            unreported = [(ri, rb) for rb in self.bridges.values() for ri in rb.ifaces.values()]
+        else:
+            unreported = [(ri, rb) for ri, rb in self._unreported.items()
+                          if self.bridges.get(rb.name) is rb and rb.ifaces.get(ri.config.name) is ri]
+        self._unreported = {}
         iface_rows = self._idl.tables["Interface"].rows
-        for rb in self.bridges.values():
-            for ri in rb.ifaces.values():
-                row = iface_rows.get(ri.config.uuid)
-                written = (ri.config.uuid, ri.ofport, ri.error)
-                if row is not None and (written != ri.written or not ri.reported
-                                        or self._refresh_wanted):
-                    _write_iface(row, ri, self._refresh_wanted)
-                    ri.written = written
-        if ovs_rows and self._applied_cfg is not None:
+        for ri, rb in unreported:
+            row = iface_rows.get(ri.config.uuid)
+            if row is not None:
+                _write_iface(row, ri, refresh)
+        if reporting_cfg:
             _set(ovs_rows[0], "cur_cfg", self._applied_cfg)
-        self._status_wanted = self._refresh_wanted = False
+        self._refresh_wanted = self._refresh_wanted and not refresh
+        self._status_wanted = self._refresh_wanted
         self._txn = txn
         self._finish_txn(now)
 
     def _write_system_columns(self, row, inserting: bool) -> None:
         datapath_types = ["netdev", "system"] + (["dummy"] if self._dummy else [])
-        iface_types = ["internal", "patch", "system", "tap"] + (["dummy"] if self._dummy else [])
+        iface_types = netdev_iface_types(self._dummy)
         _set(row, "ovs_version", [pyvswitch.OVS_COMPAT_VERSION])
         _set(row, "db_version", [self._db_version])
         _set(row, "system_type", [self._system_type])
@@ -679,6 +878,10 @@ class BridgeLayer:
             if status not in (ovs.db.idl.Transaction.TRY_AGAIN,
                               ovs.db.idl.Transaction.NOT_LOCKED):
                 log.warning("status transaction failed: %s (%s)", status, txn.get_error())
+            # What this transaction would have written is unknown now: write everything.
+            for rb in self.bridges.values():
+                for ri in rb.ifaces.values():
+                    ri.written_row = None
             self._status_wanted = self._refresh_wanted = True
             self._txn_retry_at = now + TXN_RETRY_INTERVAL
             self._txn_failed_seqno = self._idl.change_seqno
@@ -702,27 +905,36 @@ def _set(row, column: str, value) -> None:
 def _write_iface(row, ri: RunningIface, refresh: bool) -> None:
     """Interface status; the device is queried only when `refresh` or when its
     status has not been reported since it was attached."""
+    if ri.written_row != ri.config.uuid:
+        ri.written_row = ri.config.uuid
+        ri.written = {}
     if ri.netdev is None or ri.ofport is None:
-        _set(row, "ofport", [-1])
-        _set(row, "error", [ri.error] if ri.error else [])
-        for column in ("mac_in_use", "ifindex", "link_state", "admin_state", "mtu"):
-            _set(row, column, [])
-        _set(row, "statistics", {})
-        return
-    _set(row, "ofport", [ri.ofport])
-    _set(row, "error", [ri.error] if ri.error else [])
-    if ri.reported and not refresh:
-        return
-    ri.reported = True
-    netdev = ri.netdev
+        status = {"ofport": [-1], "error": [ri.error] if ri.error else [],
+                  "mac_in_use": [], "ifindex": [], "link_state": [], "admin_state": [],
+                  "mtu": [], "statistics": {}}
+    else:
+        status = {"ofport": [ri.ofport], "error": [ri.error] if ri.error else []}
+        if refresh or not ri.reported:
+            ri.reported = True
+            status.update(_device_status(ri.netdev))
+    written = ri.written
+    for column, value in status.items():
+        if written.get(column, _UNWRITTEN) != value:
+            setattr(row, column, value)
+            written[column] = value
+
+
+_UNWRITTEN = object()
+
+
+def _device_status(netdev) -> dict[str, Any]:
     coverage.inc("netdev_get_stats")
-    stats = netdev.get_statistics()
     resets = netdev.get_carrier_resets()
     mac, mtu, ifindex = netdev.get_mac(), netdev.get_mtu(), netdev.get_ifindex()
-    _set(row, "mac_in_use", [_mac_text(mac)] if mac else [])
-    _set(row, "ifindex", [ifindex if ifindex is not None else 0])
-    _set(row, "link_state", [netdev.get_link_state()])
-    _set(row, "admin_state", [netdev.get_admin_state()])
-    _set(row, "mtu", [mtu] if mtu is not None else [])
-    _set(row, "statistics", stats)
-    _set(row, "link_resets", [resets] if resets is not None else [])
+    return {"mac_in_use": [_mac_text(mac)] if mac else [],
+            "ifindex": [ifindex if ifindex is not None else 0],
+            "link_state": [netdev.get_link_state()],
+            "admin_state": [netdev.get_admin_state()],
+            "mtu": [mtu] if mtu is not None else [],
+            "statistics": netdev.get_statistics(),
+            "link_resets": [resets] if resets is not None else []}
