@@ -131,17 +131,45 @@ class _Column:
 
 
 class _TableMonitor:
-    """What is watched in one table: columns, select flags and (flavours 2/3) a condition."""
+    """What is watched in one table: columns, select flags and (flavours 2/3) a condition.
 
-    __slots__ = ("name", "columns", "select", "matches")
+    A row's JSON is kept in the row's `json_cache` under the column names and flavour,
+    so that clients asking for the same columns (every `ovs-vsctl` process does) share
+    it.  The JSON objects handed out are therefore never to be modified."""
+
+    __slots__ = ("name", "columns", "select", "matches", "_cache_key")
 
     def __init__(self, name, columns, select, matches):
         self.name = name
         self.columns = columns
         self.select = select
         self.matches = matches
+        self._cache_key = tuple(column.name for column in columns)
 
     def row_json(self, row, skip_defaults):
+        cache = row.json_cache
+        if cache is None:
+            cache = row.json_cache = {}
+        key = (self._cache_key, skip_defaults)
+        out = cache.get(key)
+        if out is None:
+            out = cache[key] = self._build_row_json(row, skip_defaults)
+        return out
+
+    def initial_text(self, row, kind):
+        """`"<uuid>":{"<kind>":<row JSON>}`, the row's member of an initial <table-update>;
+        kind "new" (flavour 1) carries every column, "initial" omits defaults."""
+        cache = row.json_cache
+        if cache is None:
+            cache = row.json_cache = {}
+        key = (self._cache_key, kind)
+        text = cache.get(key)
+        if text is None:
+            row_json = self.row_json(row, kind == "initial")
+            text = cache[key] = '"%s":%s' % (row.uuid, _compact({kind: row_json}))
+        return text
+
+    def _build_row_json(self, row, skip_defaults):
         out = {}
         for column in self.columns:
             value = column.json_of(row)
@@ -245,20 +273,22 @@ class Monitor:
     # ---- updates ---------------------------------------------------------------------
 
     def initial(self, tables):
-        """The reply to the monitor request: every selected row of every monitored table."""
-        updates = {}
+        """The reply to the monitor request, serialized (compact JSON text): every
+        selected row of every monitored table.  Each row's part of the text is kept
+        with the row, so a thousand clients asking for the same columns cost little
+        more than one."""
+        parts = []
         for name, tm in self.tables.items():
             if not tm.select["initial"]:
                 continue
-            rows = {}
-            for row_uuid, row in tables.get(name, {}).items():
-                if self.flavour == UPDATE:
-                    rows[str(row_uuid)] = {"new": tm.row_json(row, False)}
-                elif tm.matches(row):
-                    rows[str(row_uuid)] = {"initial": tm.row_json(row, True)}
+            if self.flavour == UPDATE:
+                rows = [tm.initial_text(row, "new") for row in tables.get(name, {}).values()]
+            else:
+                rows = [tm.initial_text(row, "initial")
+                        for row in tables.get(name, {}).values() if tm.matches(row)]
             if rows:
-                updates[name] = rows
-        return updates
+                parts.append("%s:{%s}" % (_compact(name), ",".join(rows)))
+        return "{%s}" % ",".join(parts)
 
     def updates_for(self, changes):
         """The <table-updates> (flavour 1) or <table-updates2> for committed `changes`."""

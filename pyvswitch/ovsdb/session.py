@@ -389,6 +389,11 @@ class Session:
     def _reply(self, request_id, result):
         self._send({"id": request_id, "result": result, "error": None})
 
+    def _reply_text(self, request_id, result_text):
+        """A reply whose result is already serialized."""
+        self._output.append('{"id":%s,"result":%s,"error":null}'
+                            % (_compact(request_id), result_text))
+
     def _error(self, request_id, error):
         self._send({"id": request_id, "error": error})
 
@@ -526,12 +531,13 @@ class Session:
             return
         self.monitors[key] = monitor
         if flavour != UPDATE3:
-            self._reply(request_id, monitor.initial(db.tables))
+            self._reply_text(request_id, monitor.initial(db.tables))
             return
         history = self.hub.histories[db.name]
         changes = history.changes_since(last_id) if last_id != ZERO_UUID else None
         if changes is None:
-            self._reply(request_id, [False, str(history.last_id), monitor.initial(db.tables)])
+            self._reply_text(request_id, '[false,"%s",%s]' % (history.last_id,
+                                                              monitor.initial(db.tables)))
         else:
             self._reply(request_id, [True, str(history.last_id), monitor.updates_for(changes)])
 

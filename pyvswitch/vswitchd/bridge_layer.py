@@ -9,13 +9,19 @@ Flow in: Open_vSwitch / Bridge / Port / Interface rows.  Whenever they change
 (or a missing device appears), `_reconfigure()` turns the rows into a desired
 configuration and applies the difference: bridges are created and destroyed,
 netdevs opened and closed, ports added to bridges with numbers from
-`OfportTable`, VLAN and bridge settings pushed down.
-Flow out: one status transaction with Interface ofport/error/mac_in_use/ifindex/
+`OfportTable`, VLAN and bridge settings pushed down.  The work is proportional to
+what changed: the IDL records which rows changed, `ConfigReader` re-reads only
+those (and hands back unchanged configuration as the same objects), and only
+interfaces whose configuration changed are looked at again, plus the few that
+always are (failed ones, retried; ones still short of their ofport_request).
+Flow out: status transactions with Interface ofport/error/mac_in_use/ifindex/
 link_state/admin_state/mtu/statistics/link_resets, Bridge datapath_id, Open_vSwitch
 system columns (with the embedded server also, once per start, the external_ids
-system-id/rundir/hostname that `ovs-ctl start` records) and finally
-cur_cfg = next_cfg, which is what `ovs-vsctl` waits for.
-Statistics and link states are refreshed every 5 seconds.
+system-id/rundir/hostname that `ovs-ctl start` records) and cur_cfg = next_cfg,
+which is what `ovs-vsctl` waits for.  After a reconfiguration only the interfaces
+it touched are written, and of those only values that differ from what was last
+written.  Every 5 seconds all devices' statistics and link states are read again,
+in a transaction of their own (never the one reporting cur_cfg).
 
 Invariants: only the lock holder configures anything; an interface is either
 open (netdev and ofport set, error None) or failed (error set, no netdev, no

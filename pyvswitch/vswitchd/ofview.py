@@ -3,9 +3,10 @@
 What it owns: the bridge's `ConnectionManager` (pyvswitch.ofproto.connmgr, which runs
 its own thread) and the `SwitchView` that manager reads: the datapath ID and one
 `PortInfo` per attached port.  The bridge layer reports ports as it attaches,
-detaches and refreshes them; each change is published as a new immutable
-snapshot (so the manager's thread never sees a half-made list) and announced to
-OpenFlow clients as a PORT_STATUS add/delete/modify.
+detaches and refreshes them; each change is published as a new copy of the
+port map, never modified afterwards (so the manager's thread never sees a
+half-made one), and announced to OpenFlow clients as a PORT_STATUS
+add/delete/modify.  The manager's thread orders the ports when it asks for them.
 """
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ class BridgeOpenFlow:
     def __init__(self, bridge_name: str, rundir: str):
         self._dpid = 0
         self._ports: dict[int, PortInfo] = {}
-        self._snapshot: tuple[PortInfo, ...] = ()
+        self._published: dict[int, PortInfo] = {}
         self._manager = ConnectionManager(bridge_name, rundir, self)
 
     # ---- SwitchView, read from the manager's thread ----
@@ -39,7 +40,7 @@ class BridgeOpenFlow:
         return self._dpid
 
     def ports(self) -> tuple[PortInfo, ...]:
-        return self._snapshot
+        return tuple(sorted(self._published.values(), key=lambda p: p.ofport))
 
     # ---- from the bridge layer ----
     def start(self) -> None:
@@ -57,7 +58,7 @@ class BridgeOpenFlow:
     def port_removed(self, ofport: int) -> None:
         info = self._ports.pop(ofport, None)
         if info is not None:
-            self._snapshot = tuple(sorted(self._ports.values(), key=lambda p: p.ofport))
+            self._published = dict(self._ports)
             self._manager.port_status(messages.OFPPR_DELETE, info)
 
     def refresh(self, ofport: int, name: str, netdev: Any) -> None:
@@ -68,5 +69,5 @@ class BridgeOpenFlow:
 
     def _publish(self, ofport: int, info: PortInfo, reason: int) -> None:
         self._ports[ofport] = info
-        self._snapshot = tuple(sorted(self._ports.values(), key=lambda p: p.ofport))
+        self._published = dict(self._ports)
         self._manager.port_status(reason, info)

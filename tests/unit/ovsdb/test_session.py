@@ -29,6 +29,7 @@ class Row:
     def __init__(self, row_uuid, values):
         self.uuid = row_uuid
         self.version = uuid.uuid4()
+        self.json_cache = None          # as pyvswitch.ovsdb.rows.Row
         cols = SCHEMA.tables["T"].columns
         self.data = {"name": ovs.db.data.Datum.from_json(cols["name"].type,
                                                          values.get("name", "")),

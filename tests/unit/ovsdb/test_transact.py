@@ -262,6 +262,50 @@ def test_deadline_is_the_smallest_timeout_seen():
     assert new_database().transact(ops, now_ms=0.0).wait_deadline_ms == 900
 
 
+def _verify(row_uuid, column, value):
+    """A "wait" shaped like the ones ovs-vsctl sends to verify what it read."""
+    return {"op": "wait", "table": "Parent", "timeout": 0,
+            "where": [["_uuid", "==", ["uuid", str(row_uuid)]]], "columns": [column],
+            "until": "==", "rows": [{column: value}]}
+
+
+def test_verifying_waits_compare_values_however_they_are_written():
+    db = new_database()
+    inserted = _insert(db, "Parent", {"name": "a", "tags": ["set", ["x", "y"]]})
+    row_uuid = inserted.reply[0]["uuid"][1]
+    current = db.transact([_verify(row_uuid, "tags", ["set", ["x", "y"]]),
+                           _verify(row_uuid, "tags", ["set", ["y", "x"]]),
+                           _verify(row_uuid, "name", ["set", ["a"]]),
+                           _verify(row_uuid, "name", "a")], now_ms=0.0)
+    assert current.reply == [{}, {}, {}, {}]
+    failed = [{"error": "timed out", "details": '"where" clause test failed'}]
+    assert db.transact([_verify(row_uuid, "tags", ["set", ["x"]])], now_ms=0.0).reply == failed
+    assert db.transact([_verify(uuid.uuid4(), "name", "a")], now_ms=0.0).reply == failed
+
+
+def test_verifying_waits_see_the_transactions_own_changes():
+    db = new_database()
+    row_uuid = _insert(db, "Parent", {"name": "a"}).reply[0]["uuid"][1]
+    rename = {"op": "update", "table": "Parent", "where": [["_uuid", "==", ["uuid", row_uuid]]],
+              "row": {"name": "b"}}
+    outcome = db.transact([rename, _verify(row_uuid, "name", "a")], now_ms=0.0)
+    assert outcome.reply[1] == {"error": "timed out", "details": '"where" clause test failed'}
+    assert db.transact([rename, _verify(row_uuid, "name", "b")], now_ms=0.0).reply == [
+        {"count": 1}, {}]
+
+
+def test_verifying_waits_still_reject_bad_column_lists():
+    db = new_database()
+    row_uuid = _insert(db, "Parent", {"name": "a"}).reply[0]["uuid"][1]
+    op = _verify(row_uuid, "name", "a")
+    op["columns"] = ["name", "name"]
+    op["rows"] = [{"name": "a"}]
+    assert db.transact([op], now_ms=0.0).reply[0]["error"] == "syntax error"
+    op["columns"] = ["nonesuch"]
+    op["rows"] = [{"nonesuch": "a"}]
+    assert db.transact([op], now_ms=0.0).reply[0]["error"] == "syntax error"
+
+
 def test_assert_passes_only_for_held_locks():
     db = new_database()
     ops = [{"op": "assert", "lock": "ctl"}, {"op": "insert", "table": "Parent", "row": {}}]
