@@ -411,7 +411,9 @@ class Datapath:
         self._call(self._flush)
 
     def stats(self) -> DatapathStats:
-        return DatapathStats(self._hit, self._missed, self._lost, self._mask_hit,
+        """`lost` counts failed upcalls and the frames ports' receive queues overran."""
+        overruns = sum(port.netdev.rx_overruns() for port in list(self._ports.values()))
+        return DatapathStats(self._hit, self._missed, self._lost + overruns, self._mask_hit,
                              self._megaflows.n_flows, self._megaflows.n_masks)
 
     def upcall_stats(self) -> UpcallStats:

@@ -25,6 +25,23 @@ recv() per frame.  TPACKET_V3 was rejected: it hands a block to user space only
 when the block is full or its retire timer (>= 1 ms) fires, which adds that
 much latency per hop under light load, and it has no COPY fallback for frames
 larger than a block's free space.
+
+Keeping in step with the kernel.  The kernel fills slots strictly in ring order from its
+own head and hands a slot over by its status word alone, so the cursor must sit on the
+slot the kernel will fill next or on the oldest one it filled.  Under a 64-byte flood
+(a ring overrun every lap) the cursor was seen, on kernel 6.18, to end up on a slot the
+kernel had already passed: that slot stays TP_STATUS_KERNEL while frames wait in the
+slots after it, the socket keeps polling readable (the slot before the kernel's head is
+full) and recv_batch finds nothing at the cursor, for good once traffic stops.  So a
+cursor that finds nothing at a slot for RESYNC_AFTER on end, while being asked to
+receive, looks for the oldest full slot after it and moves there (coverage event
+afpacket_rx_resync).  A slot the kernel is still writing takes microseconds; were one
+ever that slow, skipping it would only deliver its frame a lap late.  The socket queue
+is kept in step the same way: a TP_STATUS_COPY frame is matched to its slot by length, a
+queued frame whose slot was skipped is dropped, and with the ring empty any frames left
+queued (which would keep the socket readable) are dropped.  Frames the kernel could not put in a full ring
+(PACKET_STATISTICS tp_drops) are `rx_overruns()`, included in rx_dropped.
+
 PACKET_IGNORE_OUTGOING keeps our own transmissions (and the host's) out of the
 ring.  A VLAN tag the kernel moved into metadata (tp_vlan_tci with
 TP_STATUS_VLAN_VALID, tp_vlan_tpid for 802.1ad) is put back inline, and the
@@ -43,8 +60,11 @@ import mmap
 import os
 import socket
 import struct
+import threading
+import time
 from typing import Iterable, Optional
 
+from pyvswitch import coverage
 from pyvswitch.netdev import linkinfo
 from pyvswitch.netdev.base import (
     VNET_HDR_F_NEEDS_CSUM,
@@ -88,6 +108,11 @@ BLOCK_SIZE = 1 << 16
 BLOCK_COUNT = 64
 _MAX_FRAME = 65536 + 1024
 _SOCKET_BUFFER = 4 << 20
+#: Seconds the cursor may find nothing at one slot, while asked to receive, before it
+#: looks for full slots after it.
+RESYNC_AFTER = 0.02
+RESYNC_EVENT = "afpacket_rx_resync"
+coverage.define(RESYNC_EVENT)
 _SEND_DROPPED_ERRNOS = frozenset({errno.EAGAIN, errno.ENOBUFS, errno.ENETDOWN, errno.ENXIO})
 
 
@@ -116,10 +141,12 @@ class AfPacketNetdev(Netdev):
         self._ring_view = memoryview(self._ring)
         self._n_slots = BLOCK_SIZE // FRAME_SIZE * BLOCK_COUNT
         self._next_slot = 0
+        self._stalled_since: Optional[float] = None
         self._copy_buffer = bytearray(_MAX_FRAME + VNET_HDR_SIZE)
         self._copy_view = memoryview(self._copy_buffer)
         self._rx_dropped = 0
         self._ring_drops = 0
+        self._ring_drops_lock = threading.Lock()
         self._tx_dropped = 0
         self._tx_errors = 0
 
@@ -167,7 +194,7 @@ class AfPacketNetdev(Netdev):
             if not status & TP_STATUS_USER:
                 break
             if status & TP_STATUS_COPY:
-                received = self._recv_copy()
+                received = self._recv_copy(length)
             elif snaplen == length:
                 start = offset + mac
                 received = (ring[start:start + snaplen], unpack_vnet(ring, start - VNET_HDR_SIZE))
@@ -184,19 +211,59 @@ class AfPacketNetdev(Netdev):
                 frame, hdr = self._insert_vlan(frame, hdr, tci,
                                                tpid if status & TP_STATUS_VLAN_TPID_VALID else 0x8100)
             frames.append((frame, hdr))
-        self._next_slot = slot
+        if slot != self._next_slot:
+            self._next_slot = slot
+            self._stalled_since = None
+        else:
+            self._note_stall()
         return frames
 
-    def _recv_copy(self):
-        """The full frame behind a TP_STATUS_COPY slot, from the socket queue."""
+    def _note_stall(self) -> None:
+        """Asked to receive (the socket polled readable), the cursor found nothing."""
+        now = time.monotonic()
+        if self._stalled_since is None:
+            self._stalled_since = now
+        elif now - self._stalled_since >= RESYNC_AFTER:
+            self._stalled_since = None
+            self._resync()
+
+    def _resync(self) -> None:
+        """Move the cursor to the first full slot after it; with none, empty the socket queue."""
+        ring = self._ring
+        n_slots = self._n_slots
+        cursor = self._next_slot
+        for step in range(1, n_slots):
+            slot = (cursor + step) % n_slots
+            if _STATUS.unpack_from(ring, slot * FRAME_SIZE)[0] & TP_STATUS_USER:
+                self._next_slot = slot
+                coverage.inc(RESYNC_EVENT)
+                return
+        while self._recv_queued() is not None:
+            self._rx_dropped += 1
+
+    def _recv_queued(self) -> Optional[int]:
+        """Take the next frame off the socket queue into the copy buffer: its length with the
+        header (MSG_TRUNC: the full length, even beyond the buffer), -1 when the kernel
+        failed it, None when the queue is empty."""
         try:
-            # MSG_TRUNC makes a packet socket return the full length, so a frame
-            # too big for the buffer (a BIG TCP super-frame) is dropped, not cut.
-            n = self._sock.recv_into(self._copy_buffer, 0, socket.MSG_TRUNC)
+            return self._sock.recv_into(self._copy_buffer, 0, socket.MSG_TRUNC)
+        except BlockingIOError:
+            return None
         except OSError:
-            return None
-        if not VNET_HDR_SIZE < n <= len(self._copy_buffer):
-            return None
+            return -1
+
+    def _recv_copy(self, length: int):
+        """The frame of `length` bytes behind a TP_STATUS_COPY slot, from the socket queue,
+        or None.  Queued frames before it belong to slots skipped by a resync."""
+        while True:
+            n = self._recv_queued()
+            if n is None or n < 0:
+                return None
+            if n == length + VNET_HDR_SIZE:
+                break
+            self._rx_dropped += 1
+        if n > len(self._copy_buffer):
+            return None           # a BIG TCP super-frame: dropped, not cut
         return bytes(self._copy_view[VNET_HDR_SIZE:n]), _VNET_HDR.unpack_from(self._copy_buffer)
 
     @staticmethod
@@ -242,14 +309,21 @@ class AfPacketNetdev(Netdev):
         except OSError:
             return None
 
+    def rx_overruns(self) -> int:
+        # PACKET_STATISTICS counts since its previous read, so the reads are summed here.
+        with self._ring_drops_lock:
+            try:
+                _, ring_drops = _TPACKET_STATS.unpack(
+                    self._sock.getsockopt(SOL_PACKET, PACKET_STATISTICS, _TPACKET_STATS.size))
+            except OSError:       # closed
+                ring_drops = 0
+            self._ring_drops += ring_drops
+            return self._ring_drops
+
     def get_stats(self) -> NetdevStats:
         link = self._link()
         stats = link.stats if link is not None and link.stats is not None else NetdevStats()
-        if self._sock.fileno() >= 0:
-            _, ring_drops = _TPACKET_STATS.unpack(
-                self._sock.getsockopt(SOL_PACKET, PACKET_STATISTICS, _TPACKET_STATS.size))
-            self._ring_drops += ring_drops
-        stats.rx_dropped += self._rx_dropped + self._ring_drops
+        stats.rx_dropped += self._rx_dropped + self.rx_overruns()
         stats.tx_dropped += self._tx_dropped
         stats.tx_errors += self._tx_errors
         return stats

@@ -109,6 +109,12 @@ class Netdev(abc.ABC):
     def get_stats(self) -> NetdevStats:
         return NetdevStats()
 
+    def rx_overruns(self) -> int:
+        """Frames the device's receive queue lost because the datapath did not take them in
+        time (e.g. a full AF_PACKET ring), since open; part of rx_dropped and of the
+        datapath's `lost` count."""
+        return 0
+
     def get_statistics(self) -> dict[str, int]:
         """Interface:statistics: the counters this device keeps, by OVSDB key."""
         return dataclasses.asdict(self.get_stats())
