@@ -73,7 +73,7 @@ from pyvswitch.netdev.base import (
     NetdevStats,
     VnetHdr,
 )
-from pyvswitch.netdev.offload import VNET_HDR_SIZE, ZERO_VNET_HDR_BYTES, vnet_hdr_shifted
+from pyvswitch.netdev.offload import VNET_HDR_SIZE, VNET_HDR_STRUCT, ZERO_VNET_HDR_BYTES, vnet_hdr_shifted
 
 SOL_PACKET = 263
 PACKET_ADD_MEMBERSHIP = 1
@@ -99,7 +99,6 @@ _TPACKET2_HDR = struct.Struct("=IIIHHIIHH")   # status, len, snaplen, mac, net, 
 _TPACKET_REQ = struct.Struct("=IIII")        # block size, block count, frame size, frame count
 _PACKET_MREQ = struct.Struct("=iHH8s")
 _TPACKET_STATS = struct.Struct("=II")         # packets, drops (reset by each read)
-_VNET_HDR = struct.Struct("=BBHHHH")
 _STATUS = struct.Struct("=I")
 _VLAN_TAG = struct.Struct("!HH")
 
@@ -182,7 +181,7 @@ class AfPacketNetdev(Netdev):
         ring = self._ring
         view = self._ring_view
         unpack_slot = _TPACKET2_HDR.unpack_from
-        unpack_vnet = _VNET_HDR.unpack_from
+        unpack_vnet = VNET_HDR_STRUCT.unpack_from
         make_hdr = tuple.__new__  # VnetHdr(*raw_hdr) without the argument parsing
         release = _STATUS.pack_into
         slot = self._next_slot
@@ -264,7 +263,7 @@ class AfPacketNetdev(Netdev):
             self._rx_dropped += 1
         if n > len(self._copy_buffer):
             return None           # a BIG TCP super-frame: dropped, not cut
-        return bytes(self._copy_view[VNET_HDR_SIZE:n]), _VNET_HDR.unpack_from(self._copy_buffer)
+        return bytes(self._copy_view[VNET_HDR_SIZE:n]), VNET_HDR_STRUCT.unpack_from(self._copy_buffer)
 
     @staticmethod
     def _insert_vlan(frame: bytes, hdr: Optional[VnetHdr], tci: int, tpid: int):
@@ -274,7 +273,7 @@ class AfPacketNetdev(Netdev):
     def send_batch(self, frames: Iterable[tuple[bytes, Optional[VnetHdr]]]) -> None:
         send = self._sock.send
         sendmsg = self._sock.sendmsg
-        pack_vnet = _VNET_HDR.pack
+        pack_vnet = VNET_HDR_STRUCT.pack
         for frame, hdr in frames:
             header = ZERO_VNET_HDR_BYTES if hdr is None else pack_vnet(*hdr)
             try:

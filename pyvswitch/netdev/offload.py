@@ -44,8 +44,9 @@ from pyvswitch.netdev.base import (
     VnetHdr,
 )
 
-VNET_HDR_SIZE = 10
-_VNET_HDR = struct.Struct("=BBHHHH")
+# struct virtio_net_hdr without num_buffers, host byte order: the one layout every netdev uses.
+VNET_HDR_STRUCT = struct.Struct("=BBHHHH")
+VNET_HDR_SIZE = VNET_HDR_STRUCT.size
 ZERO_VNET_HDR_BYTES = bytes(VNET_HDR_SIZE)
 
 _ETH_P_IPV4 = 0x0800
@@ -62,13 +63,13 @@ class OffloadError(ValueError):
 
 
 def vnet_hdr_from_bytes(data) -> VnetHdr:
-    return VnetHdr(*_VNET_HDR.unpack_from(data))
+    return VnetHdr(*VNET_HDR_STRUCT.unpack_from(data))
 
 
 def vnet_hdr_to_bytes(hdr: Optional[VnetHdr]) -> bytes:
     if hdr is None:
         return ZERO_VNET_HDR_BYTES
-    return _VNET_HDR.pack(*hdr)
+    return VNET_HDR_STRUCT.pack(*hdr)
 
 
 def vnet_hdr_shifted(hdr: VnetHdr, delta: int) -> VnetHdr:

@@ -46,6 +46,7 @@ from pyvswitch.netdev.base import (
 )
 from pyvswitch.netdev.offload import (
     VNET_HDR_SIZE,
+    VNET_HDR_STRUCT,
     ZERO_VNET_HDR_BYTES,
     OffloadError,
     software_offload,
@@ -65,7 +66,6 @@ TUN_F_USO4 = 0x20
 TUN_F_USO6 = 0x40
 
 _IFREQ = struct.Struct("16sH22x")
-_VNET_HDR = struct.Struct("=BBHHHH")
 _MAX_FRAME = 65536 + 1024
 _IFNAMSIZ = 16
 _TCP_OFFLOADS = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN
@@ -124,7 +124,7 @@ class TapNetdev(Netdev):
         fd = self._fd
         buffers = [self._buffer]
         view = self._view
-        unpack_vnet = _VNET_HDR.unpack_from
+        unpack_vnet = VNET_HDR_STRUCT.unpack_from
         make_hdr = tuple.__new__  # VnetHdr(*raw_hdr) without the argument parsing
         frames = []
         n_bytes = 0
@@ -151,7 +151,7 @@ class TapNetdev(Netdev):
     def send_batch(self, frames: Iterable[tuple[bytes, Optional[VnetHdr]]]) -> None:
         write = os.write
         fd = self._fd
-        pack_vnet = _VNET_HDR.pack
+        pack_vnet = VNET_HDR_STRUCT.pack
         stats = self._stats
         for frame, hdr in frames:
             if hdr is None:
