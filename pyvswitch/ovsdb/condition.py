@@ -126,14 +126,7 @@ class Condition:
 
 
 def _clause_from_json(columns: TableColumns, json, symtab) -> Clause:
-    if (type(json) is not list or len(json) != 3 or type(json[0]) is not str
-            or type(json[1]) is not str):
-        raise syntax_error(json, "Parse error in condition.")
-    column_name, function, arg_json = json
-    column = columns.get(column_name)
-    if column is None:
-        raise syntax_error(json, "No column %s in table %s." % (column_name, columns.table_name),
-                           tag="unknown column")
+    column, function, arg_json = columns.parse_triple(json, "condition")
     if function not in FUNCTIONS:
         raise OvsdbError("unknown function", "No function named %s." % function)
     type_ = column.type
@@ -142,13 +135,13 @@ def _clause_from_json(columns: TableColumns, json, symtab) -> Clause:
                 or type_.key.type not in (INTEGER, REAL)):
             raise syntax_error(json, 'Type mismatch: "%s" operator may not be applied to '
                                'column %s of type %s.'
-                               % (function, column_name, type_to_english(type_)))
+                               % (function, column.name, type_to_english(type_)))
     elif function == "excludes" and not _is_scalar(type_):
         type_ = _resized(type_, 0, UINT_MAX)
     elif function == "includes" and not _is_scalar(type_):
         type_ = _resized(type_, 0, type_.n_max)
     arg = datum_from_json(type_, arg_json, symtab)
-    return Clause(column_name, function, arg, column.type)
+    return Clause(column.name, function, arg, column.type)
 
 
 def _resized(type_, n_min, n_max):

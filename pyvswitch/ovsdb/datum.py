@@ -108,6 +108,19 @@ class TableColumns:
     def get(self, name: str) -> ColumnInfo | None:
         return self.all.get(name)
 
+    def parse_triple(self, json, kind: str) -> tuple[ColumnInfo, str, object]:
+        """A condition's or mutation's `[column, operator, argument]`, with its column looked up;
+        `kind` ("condition", "mutation") names it in the parse error."""
+        if (type(json) is not list or len(json) != 3 or type(json[0]) is not str
+                or type(json[1]) is not str):
+            raise syntax_error(json, "Parse error in %s." % kind)
+        column_name, operator, argument = json
+        column = self.get(column_name)
+        if column is None:
+            raise syntax_error(json, "No column %s in table %s." % (column_name, self.table_name),
+                               tag="unknown column")
+        return column, operator, argument
+
 
 _COLUMNS_CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 

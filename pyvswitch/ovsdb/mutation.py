@@ -40,17 +40,10 @@ def parse_mutations(columns: TableColumns, json: list, symtab: SymbolTable) -> l
 
 
 def _parse_mutation(columns: TableColumns, json, symtab) -> Mutation:
-    if (type(json) is not list or len(json) != 3 or type(json[0]) is not str
-            or type(json[1]) is not str):
-        raise syntax_error(json, "Parse error in mutation.")
-    column_name, mutator, arg_json = json
-    column = columns.get(column_name)
-    if column is None:
-        raise syntax_error(json, "No column %s in table %s." % (column_name, columns.table_name),
-                           tag="unknown column")
+    column, mutator, arg_json = columns.parse_triple(json, "mutation")
     if not column.mutable:
         raise syntax_error(json, "Cannot mutate immutable column %s in table %s."
-                           % (column_name, columns.table_name), tag="constraint violation")
+                           % (column.name, columns.table_name), tag="constraint violation")
     if mutator not in MUTATORS:
         raise OvsdbError("unknown mutator", "No mutator named %s." % mutator)
     type_ = column.type
