@@ -188,6 +188,55 @@ def test_system_ports_relay_ping_tcp_with_offloads_and_vlan_tags_inline(lab):
         relay.wait_for(lambda: all(f in relay.seen for f in tagged))
 
 
+UDP_SEQUENCE_SERVER = """
+import socket, sys
+sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+sock.bind((sys.argv[1], 5002)); sock.settimeout(3)
+print("listening", flush=True)
+order = []
+try:
+    while True:
+        data = sock.recv(65536)
+        order.append("%d:%d" % (int.from_bytes(data[:4], "big"), len(data)))
+except socket.timeout:
+    pass
+print(" ".join(order))
+"""
+
+UDP_SEQUENCE_CLIENT = """
+import socket, sys, time
+sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+sock.connect((sys.argv[1], 5002))
+for i, size in enumerate(int(s) for s in sys.argv[2:]):
+    sock.send(i.to_bytes(4, "big") + bytes(size - 4))
+    if i % 16 == 15:
+        time.sleep(0.002)
+"""
+
+
+def test_small_and_big_frames_keep_their_order(lab):
+    """Frames up to about 1.9 KB and longer ones travel through different receive rings of a
+    system port; the datagrams of one sender must still arrive in the order they were sent."""
+    for ns, root, inner in ((lab.ns_a, lab.root_a, "xa"), (lab.ns_b, lab.root_b, "xb")):
+        sh("ip", "link", "set", root, "mtu", "9000")
+        sh("ip", "-n", ns, "link", "set", inner, "mtu", "9000")
+    sizes = [(64, 1800, 1950, 5000, 8900, 100)[(i * 7) % 6] for i in range(600)]
+    a = open_netdev(lab.root_a, "system", {})
+    b = open_netdev(lab.root_b, "system", {})
+    with Relay(a, b):
+        ping(lab.ns_a, ADDR_B)
+        server = subprocess.Popen(["ip", "netns", "exec", lab.ns_b, sys.executable, "-c",
+                                   UDP_SEQUENCE_SERVER, ADDR_B], stdout=subprocess.PIPE, text=True)
+        try:
+            assert server.stdout.readline().strip() == "listening"
+            in_ns(lab.ns_a, sys.executable, "-c", UDP_SEQUENCE_CLIENT, ADDR_B, *map(str, sizes))
+            received = server.communicate(timeout=30)[0].split()
+        finally:
+            server.kill()
+            server.wait()
+    assert received == ["%d:%d" % (i, size) for i, size in enumerate(sizes)]
+
+
 def test_software_offload_keeps_the_wire_correct(lab):
     a = open_netdev(lab.root_a, "system", {})
     b = open_netdev(lab.root_b, "system", {})
