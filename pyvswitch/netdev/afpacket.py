@@ -15,8 +15,9 @@ Receive path: two TPACKET_V2 rings, one of 2 KB slots for MTU-sized frames and o
 slots for super-frames, read in arrival order without a system call per frame; see
 pyvswitch.netdev.packet_rings, which also says why.  Measured on the 2-core VM: 64-byte UDP
 costs 1.15 us of CPU per received frame against 2.9 us with a recv() per frame, and iperf3
-TCP through pyvswitchd went from 9.8 to 12.7-13.2 Gbit/s when super-frames left the socket
-queue (one recv() each) for the big ring.  TPACKET_V3 was rejected: it hands a block to user
+TCP through pyvswitchd went from 9.8 to 11.7-13.2 Gbit/s (stock OVS: 11.2-12.7) when
+super-frames left the socket queue (one recv() each) for the big ring.  A 32-slot big ring
+and a 1024-slot small ring (4.1 MB) gave 11.5-11.7.  TPACKET_V3 was rejected: it hands a block to user
 space only when the block is full or its retire timer (>= 1 ms) fires, which adds that much
 latency per hop under light load.  The rings take 8.25 MB of kernel memory per port.
 Frames the kernel could not put in a full ring (PACKET_STATISTICS tp_drops of both sockets)
