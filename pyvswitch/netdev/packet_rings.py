@@ -34,10 +34,13 @@ the lockstep, each measured on veths under iperf3 and handled here:
 
 Keeping in step with the kernel.  The kernel fills slots strictly in ring order and hands a
 slot over by its status word alone, so a cursor must sit on the slot the kernel fills next
-or on the oldest full one.  On kernel 6.18 a cursor was seen, after a 64-byte flood, on a
-slot the kernel had already passed, for good.  So a cursor that finds nothing for
-RESYNC_AFTER while being asked to read moves to the oldest full slot after it, if any
-(coverage event afpacket_rx_resync).
+or on the oldest full one.  On kernel 6.18, a 64-byte flood leaves now and then a slot the
+kernel passed without filling: it was still empty 200 ms later, with the slots after it
+full (two or three per 3-second flood; the cause was not found).  So a cursor that finds
+nothing for RESYNC_AFTER (2 ms) while being asked to read moves to the oldest full slot
+after it, if any (coverage event afpacket_rx_resync).  A slot the kernel is still filling
+takes microseconds; were one ever slower, its frame would come a lap late.  With 20 ms, the
+first pings after a flood took 20-70 ms.
 
 VLAN tags the kernel moved into slot metadata (tp_vlan_tci with TP_STATUS_VLAN_VALID,
 tp_vlan_tpid for 802.1ad) are put back inline, and the virtio header's offsets move with them.
@@ -75,7 +78,7 @@ BIG_SLOTS = 64                                # 4.25 MB
 #: A big frame stamped this much after a marker came in after the marker's own frame.
 LOST_AFTER_NS = 1_000_000
 #: Seconds a cursor may find nothing, while asked to read, before it looks further.
-RESYNC_AFTER = 0.02
+RESYNC_AFTER = 0.002
 RESYNC_EVENT = "afpacket_rx_resync"
 coverage.define(RESYNC_EVENT)
 _MAX_EARLY = 256
