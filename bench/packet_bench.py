@@ -21,7 +21,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from topology import LinuxBridge, Pyvswitch, StockOvs, TwoHosts, in_ns, sh  # noqa: E402
+from topology import LinuxBridge, Pyvswitch, StockOvs, TwoHosts, in_ns  # noqa: E402
 
 
 def iperf3(hosts: TwoHosts, seconds: float, *extra: str) -> dict:

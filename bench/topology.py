@@ -124,6 +124,9 @@ class StockOvs(_DaemonSwitch):
     def __enter__(self):
         d = self.dir
         self.env = dict(os.environ, OVS_RUNDIR=d, OVS_LOGDIR=d, OVS_DBDIR=d, OVS_SYSCONFDIR=d)
+        # The netdev datapath makes an "ovs-netdev" tap in this namespace; remove it afterwards
+        # only if it was not there before (a real ovs-vswitchd on this host may own it).
+        self.made_datapath_tap = not os.path.exists("/sys/class/net/ovs-netdev")
         sh("ovsdb-tool", "create", f"{d}/conf.db", "/usr/share/openvswitch/vswitch.ovsschema")
         self.procs.append(subprocess.Popen(
             ["ovsdb-server", f"{d}/conf.db", f"--remote=punix:{d}/db.sock", f"--pidfile={d}/ovsdb-server.pid",
@@ -141,6 +144,14 @@ class StockOvs(_DaemonSwitch):
         for p in self.ports:
             self.vsctl("add-port", self.bridge, p)
         return self
+
+    def __exit__(self, *exc):
+        with contextlib.suppress(Exception):
+            self.appctl("exit", "--cleanup")        # deletes the datapath, and with it the tap
+        super().__exit__(*exc)
+        if self.made_datapath_tap:
+            sh("ip", "link", "del", "ovs-netdev", check=False)
+        return False
 
     def vsctl(self, *args):
         return sh("ovs-vsctl", f"--db=unix:{self.dir}/db.sock", "--timeout=20", *args, env=self.env)
