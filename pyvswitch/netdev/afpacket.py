@@ -17,9 +17,9 @@ pyvswitch.netdev.packet_rings, which also says why.  Measured on the 2-core VM: 
 costs 1.15 us of CPU per received frame against 2.9 us with a recv() per frame, and iperf3
 TCP through pyvswitchd went from 9.8 to 11.7-13.2 Gbit/s (stock OVS: 11.2-12.7) when
 super-frames left the socket queue (one recv() each) for the big ring.  A 32-slot big ring
-and a 1024-slot small ring (4.1 MB) gave 11.5-11.7.  TPACKET_V3 was rejected: it hands a block to user
-space only when the block is full or its retire timer (>= 1 ms) fires, which adds that much
-latency per hop under light load.  The rings take 8.25 MB of kernel memory per port.
+and a 1024-slot small ring (4.1 MB) gave 11.5-11.7.  TPACKET_V3 was rejected: it hands a
+block to user space only when the block is full or its retire timer (>= 1 ms) fires, which
+adds that much latency per hop under light load.  The rings take 8.25 MB of kernel memory per port.
 Frames the kernel could not put in a full ring (PACKET_STATISTICS tp_drops of both sockets)
 are `rx_overruns()`, included in rx_dropped.  PACKET_IGNORE_OUTGOING keeps our own
 transmissions (and the host's) out of the rings.
@@ -92,7 +92,7 @@ def _packet_socket(program: bytes) -> socket.socket:
         sock.setsockopt(socket.SOL_SOCKET, SO_SNDBUFFORCE, _SOCKET_BUFFER)
         code = ctypes.create_string_buffer(program, len(program))
         sock.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER,
-                        _SOCK_FPROG.pack(len(program) // 8, ctypes.addressof(code)))
+                        _SOCK_FPROG.pack(len(program) // 8, ctypes.addressof(code)))  # 8-byte sock_filter
         sock.setblocking(False)
     except OSError:
         sock.close()
@@ -119,8 +119,7 @@ class AfPacketNetdev(Netdev):
         except OSError:
             raise _no_device(name, errno.ENODEV) from None
         self._sockets: list[socket.socket] = []
-        self._maps: list[mmap.mmap] = []
-        self._rings: Optional[RingPair] = None
+        self._mapped: list[Ring] = []           # each ring's view and mmap, for close()
         try:
             self._sock = self._open()
         except OSError as e:
@@ -135,17 +134,14 @@ class AfPacketNetdev(Netdev):
         """The two ring sockets (see pyvswitch.netdev.packet_rings); returns the small one,
         which is polled and sends.  It is bound second so that the kernel, which hands a
         frame to the newest socket first, writes a marker before the frame it stands for."""
-        rings = []
         for program, slot_size, n_slots, block_size in (
                 (length_filter(big=True), BIG_SLOT_SIZE, BIG_SLOTS, BIG_SLOT_SIZE),
                 (length_filter(big=False), SMALL_SLOT_SIZE, SMALL_SLOTS, _SMALL_BLOCK)):
             sock = _packet_socket(program)
             self._sockets.append(sock)
-            mem = _map_ring(sock, slot_size, n_slots, block_size)
-            self._maps.append(mem)
-            rings.append(Ring(mem, slot_size, n_slots))
+            self._mapped.append(Ring(_map_ring(sock, slot_size, n_slots, block_size), slot_size, n_slots))
             sock.bind((self.name, ETH_P_ALL))
-        big, small = rings
+        big, small = self._mapped
         self._rings = RingPair(small, big)
         small_sock = self._sockets[1]
         small_sock.setsockopt(SOL_PACKET, PACKET_ADD_MEMBERSHIP,
@@ -182,14 +178,13 @@ class AfPacketNetdev(Netdev):
         return True
 
     def close(self) -> None:
-        if self._maps and self._rings is not None:
-            self._rings.small.release()
-            self._rings.big.release()
-        for mem in self._maps:
-            mem.close()
+        # Also after a failed _open: whatever rings were mapped by then are unmapped.
+        for ring in self._mapped:
+            ring.release()
+            ring.mem.close()
+        self._mapped.clear()
         for sock in self._sockets:
             sock.close()
-        self._maps.clear()
 
     # ---- control plane ----
     def _link(self) -> Optional[linkinfo.LinkInfo]:
@@ -212,7 +207,7 @@ class AfPacketNetdev(Netdev):
     def get_stats(self) -> NetdevStats:
         link = self._link()
         stats = link.stats if link is not None and link.stats is not None else NetdevStats()
-        stats.rx_dropped += (self._rings.dropped if self._rings else 0) + self.rx_overruns()
+        stats.rx_dropped += self._rings.dropped + self.rx_overruns()
         stats.tx_dropped += self._tx_dropped
         stats.tx_errors += self._tx_errors
         return stats

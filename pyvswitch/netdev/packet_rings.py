@@ -275,7 +275,8 @@ class RingPair:
             frame = mem[start:start + snaplen]
             hdr = VnetHdr(*raw_hdr) if raw_hdr[0] & VNET_HDR_F_NEEDS_CSUM or raw_hdr[1] else None
             if status & TP_STATUS_VLAN_VALID:
-                frame, hdr = insert_vlan(frame, hdr, tci, tpid if status & TP_STATUS_VLAN_TPID_VALID else 0x8100)
+                frame, hdr = insert_vlan(frame, hdr, tci,
+                                         tpid if status & TP_STATUS_VLAN_TPID_VALID else 0x8100)
             frames.append((frame, hdr))
         else:
             self.dropped += 1
