@@ -227,10 +227,7 @@ class FileStorage(Storage):
         temporary = self.path + ".tmp"
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-            os.fsync(fd)
+            _write_synced(fd, data)
         finally:
             os.close(fd)
         os.replace(temporary, self.path)
@@ -245,6 +242,14 @@ class FileStorage(Storage):
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
+
+
+def _write_synced(fd: int, data: bytes) -> None:
+    """All of `data` to `fd`, then fsync."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+    os.fsync(fd)
 
 
 def _fsync_directory(path: str) -> None:
@@ -271,10 +276,6 @@ def create_db_file(path: str, schema_json: dict, *, replace_empty: bool = False)
         flags |= os.O_EXCL
     fd = os.open(path, flags, 0o666)
     try:
-        data = encode_record(schema_json)
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-        os.fsync(fd)
+        _write_synced(fd, encode_record(schema_json))
     finally:
         os.close(fd)
