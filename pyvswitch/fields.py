@@ -37,6 +37,10 @@ class Field:
     `prereqs` is a conjunction of (field name, allowed values) that must hold for the field to
     be meaningful, e.g. tcp_src needs dl_type in (0x0800, 0x86dd) and nw_proto == 6.
     `nxm` and `oxm` are (class, field, length in bytes) of the NXM / OXM header, or None.
+    `fmt` says how ovs-ofctl prints and parses the value: "decimal", "hex", "mac", "ipv4",
+    "ipv6", "port" (an OpenFlow port number or name), "frag" (no/yes/first/later/not_later),
+    "tcp_flags" (+syn-ack...), "ct_state" (+trk+new...), "packet_type" ((ns,type)).
+    `writable` is True when set_field/load/move may write the field (ovs-fields(7)).
     """
     name: str
     width: int
@@ -46,6 +50,8 @@ class Field:
     oxm: Optional[tuple[int, int, int]]
     shift: int
     value_mask: int
+    fmt: str = "decimal"
+    writable: bool = True
 
     @property
     def mask(self) -> int:
@@ -133,9 +139,31 @@ _ICMPV6 = ("nw_proto", (IPPROTO_ICMPV6,))
 _ND = ("icmpv6_type", (135, 136))
 
 
-def _f(name, width, maskable, prereqs, nxm, oxm, shift, value_mask=None):
+_HEX_FIELDS = ("vlan_tci", "vlan_tci1", "vlan_tpid", "vlan_tpid1", "dl_type", "tun_id",
+               "metadata", "ipv6_label", "recirc_id")
+
+
+def _f(name, width, maskable, prereqs, nxm, oxm, shift, value_mask=None, fmt=None,
+       writable=True):
+    if fmt is None:
+        if name in ("dl_src", "dl_dst", "arp_sha", "arp_tha", "nd_sll", "nd_tll"):
+            fmt = "mac"
+        elif name in ("nw_src", "nw_dst", "arp_spa", "arp_tpa", "tun_src", "tun_dst"):
+            fmt = "ipv4"
+        elif name in ("ipv6_src", "ipv6_dst", "nd_target"):
+            fmt = "ipv6"
+        elif name == "in_port":
+            fmt = "port"
+        elif name == "ip_frag":
+            fmt = "frag"
+        elif name == "tcp_flags":
+            fmt = "tcp_flags"
+        elif name in _HEX_FIELDS or name.startswith("reg"):
+            fmt = "hex"
+        else:
+            fmt = "decimal"
     return Field(name, width, maskable, tuple(prereqs), nxm, oxm, shift,
-                 (1 << width) - 1 if value_mask is None else value_mask)
+                 (1 << width) - 1 if value_mask is None else value_mask, fmt, writable)
 
 
 _NX = 0x0001

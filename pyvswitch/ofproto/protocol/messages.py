@@ -145,3 +145,150 @@ class PortDescReply(Message):
 class UnsupportedMessage(Message):
     type: int
     error: ErrorCode
+
+
+# ---- flow tables ----------------------------------------------------------------------------
+# Matches are pyvswitch.ofproto.match.Match; actions (instructions included) are tuples of
+# pyvswitch.ofproto.ofpact objects.  Port numbers are 16-bit (see ofpact), table 0xff means
+# "all tables" where a request allows it.
+
+# FLOW_MOD commands.
+OFPFC_ADD = 0
+OFPFC_MODIFY = 1
+OFPFC_MODIFY_STRICT = 2
+OFPFC_DELETE = 3
+OFPFC_DELETE_STRICT = 4
+
+# FLOW_MOD flags, in Open vSwitch's version-independent numbering (the codec maps them onto
+# each version's bits).
+OFPFF_SEND_FLOW_REM = 1 << 0
+OFPFF_CHECK_OVERLAP = 1 << 1
+OFPFF_EMERG = 1 << 2          # 1.0 only
+OFPFF_RESET_COUNTS = 1 << 3   # 1.3+ (ovs-ofctl accepts it in every version)
+OFPFF_NO_PKT_COUNTS = 1 << 4  # 1.3+
+OFPFF_NO_BYT_COUNTS = 1 << 5  # 1.3+
+
+OFP_DEFAULT_PRIORITY = 0x8000
+OFP_NO_BUFFER = 0xFFFFFFFF
+OFPTT_ALL = 0xFF
+OFPG_ANY = 0xFFFFFFFF
+
+# Flow formats (NXT_SET_FLOW_FORMAT) and FLOW_REMOVED reasons.
+NXFF_OPENFLOW10 = 0
+NXFF_NXM = 2
+OFPRR_IDLE_TIMEOUT = 0
+OFPRR_HARD_TIMEOUT = 1
+OFPRR_DELETE = 2
+OFPRR_GROUP_DELETE = 3
+OFPRR_METER_DELETE = 4
+OFPRR_EVICTION = 5
+
+
+@_message
+class FlowMod(Message):
+    command: int = OFPFC_ADD
+    match: "Match" = None                   # pyvswitch.ofproto.match.Match
+    priority: int = OFP_DEFAULT_PRIORITY
+    table_id: int = 0                       # OFPTT_ALL for modify/delete of every table
+    cookie: int = 0
+    cookie_mask: int = 0                    # modify/delete: which cookie bits must match
+    new_cookie: Optional[int] = None        # modify: None keeps the flows' cookies
+    idle_timeout: int = 0
+    hard_timeout: int = 0
+    importance: int = 0
+    buffer_id: int = OFP_NO_BUFFER
+    out_port: int = 0xFFFF                  # delete/modify filter; OFPP_NONE/ANY: none
+    out_group: int = OFPG_ANY
+    flags: int = 0
+    actions: tuple = ()
+    # How the message was encoded ("of10", "nxm", "of11+"): replies and errors follow it.
+    wire: str = ""
+
+
+@_message
+class SetFlowFormat(Message):
+    """NXT_SET_FLOW_FORMAT."""
+    format: int = NXFF_NXM
+
+
+@_message
+class FlowModTableId(Message):
+    """NXT_FLOW_MOD_TABLE_ID: whether 1.0 flow_mods carry a table id in the command's high byte."""
+    enable: bool = True
+
+
+@_message
+class FlowStatsRequest(Message):
+    """OFPST_FLOW / NXST_FLOW request (`nxm` selects the Nicira form in 1.0)."""
+    flags: int = 0
+    match: "Match" = None
+    table_id: int = OFPTT_ALL
+    out_port: int = 0xFFFF
+    out_group: int = OFPG_ANY
+    cookie: int = 0
+    cookie_mask: int = 0
+    nxm: bool = False
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class FlowStats:
+    """One flow in a flow-stats reply."""
+    table_id: int
+    duration_sec: int
+    duration_nsec: int
+    priority: int
+    idle_timeout: int
+    hard_timeout: int
+    cookie: int
+    packet_count: int
+    byte_count: int
+    match: "Match"
+    actions: tuple
+    flags: int = 0                          # 1.3+
+    importance: int = 0                     # 1.4+
+    idle_age: Optional[int] = None          # NXST_FLOW only: seconds since last packet
+    hard_age: Optional[int] = None          # NXST_FLOW only: seconds since last modified
+
+
+@_message
+class FlowStatsReply(Message):
+    flags: int = 0
+    flows: tuple[FlowStats, ...] = ()
+    nxm: bool = False
+
+
+@_message
+class AggregateStatsRequest(Message):
+    flags: int = 0
+    match: "Match" = None
+    table_id: int = OFPTT_ALL
+    out_port: int = 0xFFFF
+    out_group: int = OFPG_ANY
+    cookie: int = 0
+    cookie_mask: int = 0
+    nxm: bool = False
+
+
+@_message
+class AggregateStatsReply(Message):
+    flags: int = 0
+    packet_count: int = 0
+    byte_count: int = 0
+    flow_count: int = 0
+    nxm: bool = False
+
+
+@_message
+class FlowRemoved(Message):
+    match: "Match" = None
+    cookie: int = 0
+    priority: int = 0
+    reason: int = OFPRR_DELETE
+    table_id: int = 0
+    duration_sec: int = 0
+    duration_nsec: int = 0
+    idle_timeout: int = 0
+    hard_timeout: int = 0
+    packet_count: int = 0
+    byte_count: int = 0
+    nxm: bool = False

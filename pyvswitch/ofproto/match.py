@@ -1,0 +1,99 @@
+"""OpenFlow matches: a value and a wildcard mask over the flow-key layout of pyvswitch.fields.
+
+A `Match` is two ints laid out exactly like a flow key: `mask` has a 1 for every key bit the
+match constrains and `value` holds those bits (never a 1 outside `mask`).  A key matches when
+`key & mask == value`.  This is Open vSwitch's `struct match` (a flow plus its wildcards), and
+it is what every layer shares: the flow-syntax parser sets fields into it, the printer reads
+them back out, the NXM/OXM and OpenFlow 1.0 codecs convert it, and the classifier hashes
+`key & mask` per distinct mask.
+
+Fields that are views onto another field's storage (dl_vlan onto vlan_tci, arp_spa onto
+nw_src, tcp_src onto tp_src...) need no special treatment: setting one sets the shared bits,
+and the printer chooses the name from the match's other fields (dl_type, nw_proto) as
+ovs-ofctl does.
+
+Prerequisites (ovs-fields(7)): a field is only meaningful when its prerequisites hold, e.g.
+tp_dst needs an IP dl_type and a transport nw_proto.  `missing_prereq` names the first field
+whose prerequisites this match does not pin down; the parser and the codecs refuse such a
+match with the error Open vSwitch gives.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Optional
+
+from pyvswitch import fields as F
+
+
+@dataclasses.dataclass(frozen=True)
+class Match:
+    value: int = 0
+    mask: int = 0
+
+    def __post_init__(self):
+        if self.value & ~self.mask:
+            raise ValueError("match value has bits outside its mask")
+
+    # ---- building ----
+    def with_field(self, name: str, value: int, mask: Optional[int] = None) -> "Match":
+        """This match with field `name` constrained to `value` under `mask` (the field's
+        own bits, all of them when None); any earlier constraint on those bits is replaced."""
+        field = F.field(name)
+        bits = field.value_mask if mask is None else mask & field.value_mask
+        key_bits = bits << field.shift
+        new_mask = self.mask | key_bits
+        new_value = (self.value & ~key_bits) | ((value & bits) << field.shift)
+        return Match(new_value, new_mask)
+
+    def without_field(self, name: str) -> "Match":
+        key_bits = F.field(name).mask
+        return Match(self.value & ~key_bits, self.mask & ~key_bits)
+
+    # ---- reading ----
+    def get(self, name: str) -> tuple[int, int]:
+        """(value, mask) of field `name`, both within the field's bits."""
+        field = F.field(name)
+        return ((self.value >> field.shift) & field.value_mask,
+                (self.mask >> field.shift) & field.value_mask)
+
+    def is_exact(self, name: str) -> bool:
+        field = F.field(name)
+        return (self.mask >> field.shift) & field.value_mask == field.value_mask
+
+    def is_wild(self, name: str) -> bool:
+        field = F.field(name)
+        return not (self.mask >> field.shift) & field.value_mask
+
+    def matches(self, key: int) -> bool:
+        return key & self.mask == self.value
+
+    def covers(self, other: "Match") -> bool:
+        """True if every key `other` matches is matched by this match too."""
+        return self.mask & other.mask == self.mask and other.value & self.mask == self.value
+
+    def prereqs_hold(self, name: str) -> bool:
+        """True if the match pins down every prerequisite of field `name` to an allowed
+        value (recursively)."""
+        for pre_name, allowed in F.field(name).prereqs:
+            value, mask = self.get(pre_name)
+            if mask != F.field(pre_name).value_mask or value not in allowed:
+                return False
+            if not self.prereqs_hold(pre_name):
+                return False
+        return True
+
+    def missing_prereq(self) -> Optional[str]:
+        """The canonical name of a constrained field whose prerequisites do not hold, if any.
+        Bits shared by several fields (tp_src under tcp_src, udp_src, icmp_type...) are
+        fine when any field covering them has its prerequisites met."""
+        for field in F.FIELDS.values():
+            constrained = self.mask & field.mask
+            if not field.prereqs or not constrained or self.prereqs_hold(field.name):
+                continue
+            if not any(other.mask & constrained == constrained and self.prereqs_hold(other.name)
+                       for other in F.FIELDS.values() if other is not field):
+                return field.name
+        return None
+
+
+CATCH_ALL = Match()
