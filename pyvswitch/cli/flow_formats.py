@@ -20,6 +20,9 @@ from __future__ import annotations
 import enum
 import functools
 
+from pyvswitch import fields as F
+from pyvswitch.ofproto.match import Match
+from pyvswitch.ofproto.protocol import match10
 from pyvswitch.ofproto.protocol import messages as m
 from pyvswitch.ofproto.protocol.versions import OFP10, OFP11, OFP12, OFP13, OFP14, OFP15
 
@@ -84,20 +87,55 @@ def describe(protocols: Protocol) -> str:
     return ",".join(words)
 
 
-def usable_for_flow_mod(fits_of10_match: bool, table_given: bool,
-                        cookie_mask: bool = False) -> Protocol:
+# What the OpenFlow 1.1 match holds: these fields with any mask, those exact or not at all
+# (fields sharing storage, like icmp_type in tp_src, each count as exact), and a VLAN match
+# that names a VID and/or PCP of a tagged frame, or no tag.
+# LOCAL APPROXIMATION until the codec has an OpenFlow 1.1 match (match10.fits for 1.0).
+_OF11_MASKED = ("dl_src", "dl_dst", "nw_src", "nw_dst", "metadata")
+_OF11_EXACT = ("in_port", "dl_type", "nw_tos", "nw_ecn", "nw_proto", "tp_src", "tp_dst",
+               "icmp_type", "icmp_code", "mpls_label", "mpls_tc")
+_VLAN_PCP, _VLAN_CFI, _VLAN_VID = 0xE000, 0x1000, 0x0FFF
+
+
+def _fits_of11_vlan(match: Match) -> bool:
+    value, mask = match.get("vlan_tci")
+    if mask == _VLAN_CFI:
+        return value == 0
+    return mask in (0, _VLAN_CFI | _VLAN_VID, _VLAN_CFI | _VLAN_PCP, 0xFFFF)
+
+
+def fits_of11_match(match: Match) -> bool:
+    allowed = F.field("vlan_tci").mask
+    for name in _OF11_MASKED + _OF11_EXACT:
+        allowed |= F.field(name).mask
+    if match.mask & ~allowed or not _fits_of11_vlan(match):
+        return False
+    exact_masks = {F.field(name).mask for name in _OF11_EXACT}
+    for name in _OF11_EXACT:
+        bits = match.mask & F.field(name).mask
+        if bits and bits not in exact_masks and not any(
+                bits == a | b for a in exact_masks for b in exact_masks):
+            return False
+    return True
+
+
+def usable_for_match(match: Match) -> Protocol:
     usable = ANY
-    if not fits_of10_match:
+    if not match10.fits(match):
         usable &= NXM_OR_LATER
+    if not fits_of11_match(match):
+        usable &= ~P.OF11_STD
+    return usable
+
+
+def usable_for_flow_mod(match: Match, table_given: bool, cookie_mask: bool = False
+                        ) -> Protocol:
+    usable = usable_for_match(match)
     if table_given:
         usable &= WITH_TABLE_ID
     if cookie_mask:
         usable &= NXM_OR_LATER
     return usable
-
-
-def usable_for_dump(fits_of10_match: bool) -> Protocol:
-    return ANY if fits_of10_match else NXM_OR_LATER
 
 
 def candidates_for_flow_mod(current: Protocol, usable: Protocol, allowed_set: Protocol):

@@ -36,7 +36,6 @@ from pyvswitch.cli.flow_table_diff import FlowKey, FlowTableDiff, FlowVersion, d
 from pyvswitch.ofproto import ofctl_text
 from pyvswitch.ofproto import syntax
 from pyvswitch.ofproto.match import Match
-from pyvswitch.ofproto.protocol import match10
 from pyvswitch.ofproto.protocol import messages as m
 from pyvswitch.ofproto.protocol.versions import OFP10, OFP13
 
@@ -141,11 +140,16 @@ def _dump_protocol(session, channel, usable: P.Protocol) -> P.Protocol:
 # ---- parsing flows -------------------------------------------------------------------------
 
 def _table_given(flow_mod: m.FlowMod) -> bool:
+    # parse_flow gives table 0 to an add that names no table (where ovs-ofctl keeps 0xff),
+    # so an explicit "table=0" on an add is taken as no table.
+    if flow_mod.command == m.OFPFC_ADD:
+        return flow_mod.table_id != 0
     return flow_mod.table_id != m.OFPTT_ALL
 
 
-def _usable_for(flow_mod: m.FlowMod) -> P.Protocol:
-    return P.usable_for_flow_mod(match10.fits(flow_mod.match), _table_given(flow_mod),
+def usable_protocols(flow_mod: m.FlowMod) -> P.Protocol:
+    """The protocols that can carry `flow_mod` (ovs-ofctl parse-flow's "usable protocols")."""
+    return P.usable_for_flow_mod(flow_mod.match, _table_given(flow_mod),
                                  bool(flow_mod.cookie_mask))
 
 
@@ -174,8 +178,9 @@ def _command(session, base: int) -> int:
 
 def _wire(flow_mod: m.FlowMod, protocol: P.Protocol, version: int, xid: int) -> m.FlowMod:
     table_id = flow_mod.table_id
-    if table_id == m.OFPTT_ALL and flow_mod.command == m.OFPFC_ADD:
-        table_id = 0
+    if not _table_given(flow_mod) and flow_mod.command == m.OFPFC_ADD:
+        # As ovs-ofctl: an add without a table says "any table" where the message can.
+        table_id = m.OFPTT_ALL if protocol & P.WITH_TABLE_ID & P.OF10_ANY else 0
     return dataclasses.replace(flow_mod, version=version, xid=xid, table_id=table_id,
                                wire=P.wire_form(protocol))
 
@@ -183,7 +188,7 @@ def _wire(flow_mod: m.FlowMod, protocol: P.Protocol, version: int, xid: int) -> 
 def _send_flow_mods(session, switch: str, flow_mods: list) -> None:
     usable = P.ANY
     for flow_mod in flow_mods:
-        usable &= _usable_for(flow_mod)
+        usable &= usable_protocols(flow_mod)
     channel = session.open(switch)
     try:
         protocol = _flow_mod_protocol(session, channel, usable)
@@ -255,7 +260,7 @@ def _open_for_dump(session, switch: str, flow: Optional[str]):
             dump_filter = parse_dump_filter(flow, ports)
         except syntax.FlowSyntaxError as error:
             session.fatal(str(error))
-    usable = P.usable_for_dump(match10.fits(dump_filter.match))
+    usable = P.usable_for_match(dump_filter.match)
     channel = session.open(switch)
     try:
         protocol = _dump_protocol(session, channel, usable)
@@ -297,13 +302,14 @@ def cmd_dump_flows(session, switch: str, flow: Optional[str] = None) -> None:
     if not options.sort and not options.show_names and options.show_stats:
         for reply in replies:
             lines = [_reply_header("NXST_FLOW" if reply.nxm else "OFPST_FLOW", reply)]
-            lines += [" " + syntax.format_flow_stats(stats, None, True) for stats in reply.flows]
+            lines += [syntax.format_flow_stats(stats) for stats in reply.flows]
             sys.stdout.write("".join(line + "\n" for line in lines))
         return
     flows = [stats for reply in replies for stats in reply.flows]
     ports = session.names.for_printing(switch) if flows else None
     for stats in sort_flows(flows, options.sort):
-        sys.stdout.write(" %s\n" % syntax.format_flow_stats(stats, ports, options.show_stats))
+        sys.stdout.write(syntax.format_flow_stats(stats, ports, show_stats=options.show_stats)
+                         + "\n")
 
 
 def cmd_dump_aggregate(session, switch: str, flow: Optional[str] = None) -> None:
@@ -345,7 +351,7 @@ def _load_file(session, diff: FlowTableDiff, index: int, name: str, ports) -> P.
     usable = P.ANY
     for flow_mod in _parse_flow_mods(session, _read_flows(session, name), m.OFPFC_ADD, ports,
                                      where=name):
-        usable &= _usable_for(flow_mod)
+        usable &= usable_protocols(flow_mod)
         table_id = 0 if flow_mod.table_id == m.OFPTT_ALL else flow_mod.table_id
         diff.add(index, FlowKey(table_id, flow_mod.match, flow_mod.priority),
                  _version_of(flow_mod))
@@ -420,7 +426,7 @@ def cmd_replace_flows(session, switch: str, name: str) -> None:
 def _print_parsed(session, flow_mods: list) -> None:
     usable = P.ANY
     for flow_mod in flow_mods:
-        usable &= _usable_for(flow_mod)
+        usable &= usable_protocols(flow_mod)
     allowed = P.allowed(session.options.versions)
     choices = [bit for bit in P.Protocol if bit & usable & allowed]
     if not choices:
@@ -430,8 +436,16 @@ def _print_parsed(session, flow_mods: list) -> None:
     text = "usable protocols: %s\nchosen protocol: %s\n" % (P.describe(usable),
                                                              P.describe(protocol))
     for flow_mod in flow_mods:
-        text += syntax.format_flow_mod(_wire(flow_mod, protocol, version, session.next_xid()))
+        text += flow_mod_text(_wire(flow_mod, protocol, version, session.next_xid())) + "\n"
     sys.stdout.write(text)
+
+
+def flow_mod_text(flow_mod: m.FlowMod) -> str:
+    """ofp-print's line for a flow_mod we encode.  LOCAL SHIM: ofctl_text.format_message
+    should own this once it knows flow-table messages."""
+    name = "NXT_FLOW_MOD" if flow_mod.wire == "nxm" else "OFPT_FLOW_MOD"
+    return "%s%s (xid=0x%x): %s" % (name, ofctl_text.version_tag(flow_mod.version),
+                                    flow_mod.xid, syntax.format_flow_mod(flow_mod))
 
 
 def cmd_parse_flow(session, flow: str) -> None:
