@@ -175,6 +175,18 @@ _ALL = [HELLO_INCOMPATIBLE, HELLO_EPERM, BAD_VERSION, BAD_TYPE, BAD_STAT, BAD_VE
         BUNDLE_OUT_OF_BUNDLES, BUNDLE_BAD_TYPE, BUNDLE_BAD_FLAGS, BUNDLE_MSG_BAD_LEN,
         BUNDLE_MSG_BAD_XID, BUNDLE_MSG_UNSUP, BUNDLE_MSG_CONFLICT, BUNDLE_MSG_TOO_MANY,
         BUNDLE_MSG_FAILED, BUNDLE_TIMEOUT, BUNDLE_IN_PROGRESS, BUNDLE_BAD_VERSION,
+        # Action and instruction errors, as action_errors declares them.
+        _numbered("OFPBAC_BAD_TYPE", "OF1.0+(2,0)"), _numbered("OFPBAC_BAD_LEN", "OF1.0+(2,1)"),
+        _numbered("OFPBAC_BAD_VENDOR", "OF1.0+(2,2)"),
+        _numbered("OFPBAC_BAD_VENDOR_TYPE", "OF1.0+(2,3)"),
+        _numbered("OFPBAC_BAD_OUT_PORT", "OF1.0+(2,4)"),
+        _numbered("OFPBAC_BAD_ARGUMENT", "OF1.0+(2,5)"),
+        _numbered("OFPBAC_BAD_SET_TYPE", "OF1.2+(2,13)"),
+        _numbered("OFPBAC_BAD_SET_LEN", "OF1.2+(2,14)"),
+        _numbered("OFPBAC_BAD_SET_ARGUMENT", "OF1.2+(2,15)"),
+        _numbered("NXBAC_MUST_BE_ZERO", "NX1.0-1.1(2,526) NX1.2+(15)"),
+        _numbered("OFPBIC_UNKNOWN_INST", "OF1.1+(3,0)"), _numbered("OFPBIC_BAD_LEN", "OF1.2+(3,7)"),
+        _numbered("OFPBIC_DUP_INST", "NX1.1-1.3(3,256) OF1.4+(3,9)"),
         ]
 
 
