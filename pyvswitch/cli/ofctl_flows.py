@@ -163,11 +163,11 @@ def _parse_flow_mods(session, lines, command: int, ports, where: str = None) -> 
     return flow_mods
 
 
-def _read_flows(session, name: str) -> list:
+def _read_flows(session, name: str, failure: str = "open failed") -> list:
     try:
         return read_flow_file(name)
     except OSError as error:
-        session.fatal("%s: open failed (%s)" % (name, os.strerror(error.errno)))
+        session.fatal("%s: %s (%s)" % (name, failure, os.strerror(error.errno)))
 
 
 def _command(session, base: int) -> int:
@@ -347,10 +347,11 @@ def _version_of(flow_mod_or_stats) -> FlowVersion:
                        actions=flow_mod_or_stats.actions)
 
 
-def _load_file(session, diff: FlowTableDiff, index: int, name: str, ports) -> P.Protocol:
+def _load_file(session, diff: FlowTableDiff, index: int, name: str, ports,
+               failure: str = "open failed") -> P.Protocol:
     usable = P.ANY
-    for flow_mod in _parse_flow_mods(session, _read_flows(session, name), m.OFPFC_ADD, ports,
-                                     where=name):
+    lines = _read_flows(session, name, failure)
+    for flow_mod in _parse_flow_mods(session, lines, m.OFPFC_ADD, ports, where=name):
         usable &= usable_protocols(flow_mod)
         table_id = 0 if flow_mod.table_id == m.OFPTT_ALL else flow_mod.table_id
         diff.add(index, FlowKey(table_id, flow_mod.match, flow_mod.priority),
@@ -369,7 +370,7 @@ def cmd_diff_flows(session, source1: str, source2: str) -> None:
     diff = FlowTableDiff()
     for index, source in enumerate((source1, source2)):
         if is_file_source(source):
-            _load_file(session, diff, index, source, syntax.PortNames())
+            _load_file(session, diff, index, source, syntax.PortNames(), failure="open")
         else:
             channel = session.open(source)
             try:
