@@ -89,9 +89,12 @@ def _parse_output(text: str, ctx: _Context):
         if values.lookup_field(port_text.split("[", 1)[0]) is not None and "[" in port_text:
             return A.OutputReg(values.parse_subfield(port_text), max_len or 0)
         return A.Output(_port(port_text, ctx), max_len or 0)
-    if "[" in text:
+    port = values.parse_port(text, ctx.ports)
+    if port is not None:
+        return _output_to(port)
+    if "[" in text or values.lookup_field(text) is not None:
         return A.OutputReg(values.parse_subfield(text))
-    return _output_to(_port(text, ctx))
+    raise FlowSyntaxError("%s: output to unknown port" % text)
 
 
 def _parse_controller(text: str, ctx: _Context):
@@ -146,7 +149,10 @@ def _parse_resubmit(text: str, ctx: _Context):
     args = split_args(text)
     if len(args) == 1 and text.strip() and "," not in text:
         port = _port(args[0], ctx, "resubmit to unknown port")
-        return A.Resubmit(in_port=A.OFPP_UNSET if port == A.OFPP_IN_PORT else port)
+        if port == A.OFPP_IN_PORT:
+            raise FlowSyntaxError('at least one "in_port" or "table" must be specified on '
+                                  'resubmit')
+        return A.Resubmit(in_port=port)
     if len(args) > 3:
         raise FlowSyntaxError("%s: too many arguments to resubmit" % text)
     args += [""] * (3 - len(args))
@@ -508,8 +514,8 @@ def _check_instructions(instructions: list) -> None:
     for position, instruction in enumerate(instructions):
         kind = type(instruction)
         if kind in seen:
-            raise FlowSyntaxError("instruction %s may be specified only once"
-                                  % _INSTRUCTION_NAMES[kind])
+            raise FlowSyntaxError("duplicate %s instruction not allowed, for OpenFlow 1.1+ "
+                                  "compatibility" % _INSTRUCTION_NAMES[kind])
         seen.add(kind)
         for later in instructions[position + 1:]:
             if _INSTRUCTION_RANK[type(later)] < _INSTRUCTION_RANK[kind]:
@@ -624,8 +630,8 @@ def _format_fin_timeout(action: A.FinTimeout, ports):
 
 def _format_write_metadata(action: A.WriteMetadata, ports):
     if action.mask == 0xFFFFFFFFFFFFFFFF:
-        return "write_metadata:%#x" % action.value
-    return "write_metadata:%#x/%#x" % (action.value, action.mask)
+        return "write_metadata:%s" % values.c_hex(action.value)
+    return "write_metadata:%s/%s" % (values.c_hex(action.value), values.c_hex(action.mask))
 
 
 _PRINTERS: dict[type, Callable] = {
@@ -657,10 +663,10 @@ _PRINTERS: dict[type, Callable] = {
     A.SetL4SrcPort: lambda a, p: "mod_tp_src:%d" % a.port,
     A.SetL4DstPort: lambda a, p: "mod_tp_dst:%d" % a.port,
     A.SetField: _format_set_field,
-    A.Load: lambda a, p: "load:%#x->%s" % (a.value, values.format_subfield(a.dst)),
+    A.Load: lambda a, p: "load:%s->%s" % (values.c_hex(a.value), values.format_subfield(a.dst)),
     A.Move: lambda a, p: "move:%s->%s" % (values.format_subfield(a.src),
                                           values.format_subfield(a.dst)),
-    A.SetTunnel: lambda a, p: ("set_tunnel64:%#x" if a.wide else "set_tunnel:%#x") % a.tun_id,
+    A.SetTunnel: lambda a, p: ("set_tunnel64:" if a.wide else "set_tunnel:") + values.c_hex(a.tun_id),
     A.SetQueue: lambda a, p: "set_queue:%d" % a.queue_id,
     A.PopQueue: lambda a, p: "pop_queue",
     A.Resubmit: _format_resubmit,

@@ -38,6 +38,7 @@ _IGNORED_WORDS = ("duration", "n_packets", "n_bytes", "idle_age", "hard_age",
                   "allow_hidden_fields", "no_readonly_table")
 _COMMAND_NAMES = {m.OFPFC_ADD: "ADD", m.OFPFC_MODIFY: "MOD", m.OFPFC_MODIFY_STRICT: "MOD_STRICT",
                   m.OFPFC_DELETE: "DEL", m.OFPFC_DELETE_STRICT: "DEL_STRICT"}
+_ALL_ONES_64 = 0xFFFFFFFFFFFFFFFF
 _INCONSISTENT = "actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT)"
 
 
@@ -200,10 +201,10 @@ def format_flow_mod(flow_mod: m.FlowMod, ports: Optional[PortNames] = None) -> s
     if match_text:
         parts.append(match_text)
     if flow_mod.command == m.OFPFC_ADD:
-        if flow_mod.cookie:
+        if flow_mod.cookie not in (0, _ALL_ONES_64):
             parts.append("cookie:%#x" % flow_mod.cookie)
     else:
-        if flow_mod.new_cookie not in (None, 0, 0xFFFFFFFFFFFFFFFF):
+        if flow_mod.new_cookie not in (None, 0, _ALL_ONES_64):
             parts.append("cookie:%#x" % flow_mod.new_cookie)
         if flow_mod.cookie_mask:
             parts.append("cookie:%#x/%#x" % (flow_mod.cookie, flow_mod.cookie_mask))
@@ -227,7 +228,7 @@ def format_flow_stats(stats: m.FlowStats, ports: Optional[PortNames] = None, *,
     """One dump-flows line, with the leading space ovs-ofctl prints."""
     text = " "
     if show_stats or stats.cookie:
-        text += "cookie=%#x, " % stats.cookie
+        text += "cookie=%s, " % values.c_hex(stats.cookie)
     if show_stats:
         text += "duration=%d.%03ds, " % (stats.duration_sec, stats.duration_nsec // 1000000)
     if show_stats or stats.table_id:

@@ -51,6 +51,8 @@ _HEAD = ("pkt_mark", "recirc_id", "dp_hash", "conj_id", "skb_priority", "actset_
 _TUNNEL = (("tun_id", "tun_src", "tun_dst", "tun_ipv6_src", "tun_ipv6_dst", "tun_gbp_id",
             "tun_gbp_flags", "tun_tos", "tun_ttl", "tun_flags")
            + tuple("tun_metadata%d" % i for i in range(64)))
+# Local workaround: ovs-ofctl prints ct_zone in decimal, while the registry's fmt says hex.
+_PRINTED_DECIMAL = ("ct_zone",)
 _REGS = tuple("reg%d" % i for i in range(16))
 
 
@@ -138,7 +140,11 @@ def _put(parts: list, match: Match, name: str, ports, label: Optional[str] = Non
     value, mask = match.get(name)
     if not mask:
         return
-    if name == "ipv6_label":
+    if name == "dl_type":
+        text = "0x%04x" % value
+    elif name in _PRINTED_DECIMAL:
+        text = "%d" % value if mask == field.value_mask else "0x%x/0x%x" % (value, mask)
+    elif name == "ipv6_label":
         text = ("0x%05x" % value if mask == field.value_mask
                 else "0x%05x/0x%05x" % (value, mask))
     else:

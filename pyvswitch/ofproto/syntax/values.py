@@ -101,6 +101,11 @@ def n_bytes(field: F.Field) -> int:
     return (field.width + 7) // 8
 
 
+def c_hex(value: int) -> str:
+    """C's "%#x", which ovs-ofctl uses: "0" for zero, else 0x-prefixed hex."""
+    return "0x%x" % value if value else "0"
+
+
 # ---- integers --------------------------------------------------------------------------
 
 _INT = re.compile(r"(0[xX][0-9a-fA-F]+|[0-9]+)\Z")
@@ -144,7 +149,7 @@ def format_mac(value: int) -> str:
 def parse_ipv4(text: str) -> Optional[int]:
     try:
         return int.from_bytes(socket.inet_pton(socket.AF_INET, text), "big")
-    except OSError:
+    except (OSError, ValueError):
         return None
 
 
@@ -194,20 +199,18 @@ def _unquote(text: str) -> str:
 
 
 def parse_port(text: str, ports: PortNames = PortNames()) -> Optional[int]:
-    """An OpenFlow port number (16-bit space) from a number, reserved name or port name."""
-    name = _unquote(text)
-    if name in ports.by_name:
-        return ports.by_name[name]
-    if name.upper() in RESERVED_PORTS:
-        return RESERVED_PORTS[name.upper()]
-    number = parse_int(name)
-    if number is None:
+    """An OpenFlow port number (16-bit space) from a number, a reserved name or a port name;
+    a quoted string is always a port name, as in ovs-ofctl."""
+    if len(text) >= 2 and text[0] == '"' and text[-1] == '"':
+        return ports.by_name.get(_unquote(text))
+    number = parse_int(text)
+    if number is not None:
+        if number < A.OFPP_MAX or A.OFPP_IN_PORT <= number <= A.OFPP_NONE:
+            return number
         return None
-    if number < A.OFPP_MAX or A.OFPP_IN_PORT <= number <= A.OFPP_NONE:
-        return number
-    if 0xFFFFFFF8 <= number <= 0xFFFFFFFF:
-        return number - 0xFFFF0000
-    return None
+    if text.upper() in RESERVED_PORTS:
+        return RESERVED_PORTS[text.upper()]
+    return ports.by_name.get(text)
 
 
 def format_port(number: int, ports: Optional[PortNames] = None) -> str:
@@ -368,7 +371,7 @@ def format_value(field: F.Field, value: int, mask: Optional[int] = None,
     if fmt == "mac":
         return format_mac(value) if exact else "%s/%s" % (format_mac(value), format_mac(mask))
     if exact:
-        return "0x%x" % value if fmt == "hex" else "%d" % value
+        return c_hex(value) if fmt == "hex" else "%d" % value
     return "0x%x/0x%x" % (value, mask)
 
 
@@ -378,7 +381,7 @@ def format_immediate(field: F.Field, value: int) -> str:
         return format_value(field, value)
     if field.fmt == "port":
         return format_port(value)
-    return "0x%x" % value if field.fmt == "hex" else "%d" % value
+    return c_hex(value) if field.fmt == "hex" else "%d" % value
 
 
 # ---- subfields -------------------------------------------------------------------------
@@ -396,22 +399,48 @@ def parse_subfield(text: str) -> A.Subfield:
     field = lookup_field(name)
     if field is None:
         raise FlowSyntaxError("%s: unknown field `%s'" % (text, name))
+    width = _subfield_width(field, name)
     if start is None:
-        return A.Subfield(field.name, 0, field.width)
+        return A.Subfield(field.name, 0, width)
     first = int(start)
     last = first if end is None else int(end)
     if last < first:
         raise FlowSyntaxError("%s: starting bit %d is after ending bit %d" % (text, first, last))
-    if last >= field.width:
+    if last >= width:
         raise FlowSyntaxError("%s: %s[%d..%d] extends beyond %d-bit field"
-                              % (text, name, first, last, field.width))
+                              % (text, name, first, last, width))
     return A.Subfield(field.name, first, last - first + 1)
+
+
+# Open vSwitch has two in_port fields: NXM_OF_IN_PORT (16 bits, what `in_port` names in
+# move/load/learn) and OXM_OF_IN_PORT (32 bits, `in_port_oxm`); the registry has one 32-bit
+# in_port, so a subfield's width tells which of the two it was written as.
+_NARROW_IN_PORT_BITS = 16
+_WIDE_IN_PORT_NAMES = ("OXM_OF_IN_PORT", "in_port_oxm")
+
+
+def _subfield_width(field: F.Field, name: str) -> int:
+    if field.name == "in_port" and name not in _WIDE_IN_PORT_NAMES:
+        return _NARROW_IN_PORT_BITS
+    return field.width
+
+
+def is_whole_field(subfield: A.Subfield) -> bool:
+    """True if `subfield` covers all of its field as it was named (in_port: 16 bits)."""
+    field = F.FIELDS[subfield.field]
+    width = _NARROW_IN_PORT_BITS if field.name == "in_port" else field.width
+    return subfield.ofs == 0 and subfield.n_bits in (width, field.width)
 
 
 def format_subfield(subfield: A.Subfield) -> str:
     field = F.FIELDS[subfield.field]
     name = nxm_name(field)
-    if subfield.ofs == 0 and subfield.n_bits == field.width:
+    width = field.width
+    if field.name == "in_port":
+        if subfield.ofs == 0 and subfield.n_bits == field.width:
+            return (getattr(field, "oxm_name", None) or "OXM_OF_IN_PORT") + "[]"
+        width = _NARROW_IN_PORT_BITS
+    if subfield.ofs == 0 and subfield.n_bits == width:
         return name + "[]"
     if subfield.n_bits == 1:
         return "%s[%d]" % (name, subfield.ofs)
