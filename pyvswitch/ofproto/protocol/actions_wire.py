@@ -120,7 +120,7 @@ def _enqueue(action, version, ip_proto):
     if version == OFP10:
         return OF10.pack_enqueue(action.port, action.queue_id)
     return (OF11.pack_u32(OF11.OFPAT11_SET_QUEUE, action.queue_id)
-            + OF11.pack_output(action.port, 0) + NX.pack_empty(NX.NXAST_POP_QUEUE))
+            + OF11.pack_output(action.port, 0xFFFF) + NX.pack_empty(NX.NXAST_POP_QUEUE))
 
 
 def _push_vlan_first(action, version) -> bytes:
