@@ -14,6 +14,7 @@ model (ct, nat, encap, ...) are refused rather than dropped.
 """
 from __future__ import annotations
 
+import dataclasses
 from typing import Callable, Optional
 
 from pyvswitch import fields as F
@@ -97,15 +98,27 @@ def _parse_output(text: str, ctx: _Context):
     raise FlowSyntaxError("%s: output to unknown port" % text)
 
 
+def _controller_style(action: A.Controller) -> A.Controller:
+    """`action` with the wire form ovs-ofctl would pick: OFPAT_OUTPUT when that can say it,
+    NXAST_CONTROLLER2 for userdata, pause or a meter, NXAST_CONTROLLER otherwise."""
+    if action.userdata or action.pause or action.meter_id is not None:
+        style = "controller2"
+    elif action.reason != A.OFPR_ACTION or action.controller_id:
+        style = "controller"
+    else:
+        style = "output"
+    return dataclasses.replace(action, style=style)
+
+
 def _parse_controller(text: str, ctx: _Context):
     if not text:
-        return A.Controller(style="controller")
+        return A.Controller()
     number = values.parse_int(text)
     if number is not None:
         if number > 0xFFFF:
             raise FlowSyntaxError("invalid numeric format %s" % text)
-        return A.Controller(max_len=number, style="controller")
-    args: dict = {"style": "controller"}
+        return A.Controller(max_len=number)
+    args: dict = {}
     for key, value in split_items(text):
         if key == "reason":
             if value not in _REASONS:
@@ -126,7 +139,7 @@ def _parse_controller(text: str, ctx: _Context):
             args["meter_id"] = _number(value, 32)
         else:
             raise FlowSyntaxError("%s: unknown controller action argument" % key)
-    return A.Controller(**args)
+    return _controller_style(A.Controller(**args))
 
 
 def _parse_enqueue(text: str, ctx: _Context):
@@ -174,6 +187,7 @@ def _parse_set_field(text: str, ctx: _Context):
     field = values.lookup_field(dst_text)
     if field is None:
         raise FlowSyntaxError("%s is not a valid OXM field name" % dst_text)
+    field = values.canonical_field(field)
     if not field.writable:
         raise FlowSyntaxError("%s is read-only" % dst_text)
     value, mask = values.parse_value(field, value_text, ctx.ports)

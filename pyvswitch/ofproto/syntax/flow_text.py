@@ -228,7 +228,7 @@ def format_flow_stats(stats: m.FlowStats, ports: Optional[PortNames] = None, *,
     """One dump-flows line, with the leading space ovs-ofctl prints."""
     text = " "
     if show_stats or stats.cookie:
-        text += "cookie=%s, " % values.c_hex(stats.cookie)
+        text += "cookie=0x%x, " % stats.cookie
     if show_stats:
         text += "duration=%d.%03ds, " % (stats.duration_sec, stats.duration_nsec // 1000000)
     if show_stats or stats.table_id:

@@ -97,6 +97,12 @@ def lookup_field(name: str) -> Optional[F.Field]:
     return F.FIELDS.get(canonical) if canonical else None
 
 
+def canonical_field(field: F.Field) -> F.Field:
+    """The registry field Open vSwitch means by `field`'s name: tp_src is tcp_src's alias
+    there, so an action written on tp_src prints and reads back as tcp_src."""
+    return lookup_field(ovs_name(field)) or field
+
+
 def n_bytes(field: F.Field) -> int:
     return (field.width + 7) // 8
 
@@ -244,12 +250,21 @@ def _parse_flag_words(field: F.Field, text: str) -> tuple[int, int]:
     table = dict(names)
     value = mask = 0
     for sign, word in re.findall(r"([+-])([^+-]*)", text):
-        if word not in table:
-            raise FlowSyntaxError("%s: unknown %s(s)" % (word, what))
-        mask |= table[word]
+        bits = _flag_bits(table, word, what)
+        mask |= bits
         if sign == "+":
-            value |= table[word]
+            value |= bits
     return value, mask
+
+
+def _flag_bits(table: dict, word: str, what: str) -> int:
+    """One flag name, or "[hex]" for bits without a name, as ovs-ofctl prints them."""
+    if word in table:
+        return table[word]
+    unnamed = re.match(r"\[([0-9a-fA-F]+)\]\Z", word)
+    if unnamed:
+        return int(unnamed.group(1), 16)
+    raise FlowSyntaxError("%s: unknown %s(s)" % (word, what))
 
 
 def _format_flag_words(field: F.Field, value: int, mask: int) -> str:
@@ -312,6 +327,13 @@ def parse_value(field: F.Field, text: str, ports: PortNames = PortNames()
         return FRAG_KINDS[text]
     if fmt in _FLAG_TABLES and text[:1] in ("+", "-"):
         return _parse_flag_words(field, text)
+    if fmt in _FLAG_TABLES and text[:1].isalpha():
+        table, what = dict(_FLAG_TABLES[fmt][0]), _FLAG_TABLES[fmt][1]
+        value = 0
+        for word in text.split("|"):
+            number = parse_int(word)
+            value |= number if number is not None else _flag_bits(table, word, what)
+        return value, None
     value_text, slash, mask_text = text.partition("/")
     if fmt in ("ipv4", "ipv6") and slash:
         width = 32 if fmt == "ipv4" else 128
@@ -399,6 +421,7 @@ def parse_subfield(text: str) -> A.Subfield:
     field = lookup_field(name)
     if field is None:
         raise FlowSyntaxError("%s: unknown field `%s'" % (text, name))
+    field = canonical_field(field)
     width = _subfield_width(field, name)
     if start is None:
         return A.Subfield(field.name, 0, width)
