@@ -567,7 +567,8 @@ _OUTPUT_NAMES = {A.OFPP_IN_PORT: "IN_PORT", A.OFPP_TABLE: "TABLE", A.OFPP_NORMAL
 
 
 def _format_output(action: A.Output, ports):
-    if action.max_len and action.port != A.OFPP_CONTROLLER:
+    # OpenFlow 1.1+ outputs always carry a max_len, 0xffff ("no limit") when not truncating.
+    if action.max_len not in (0, 0xFFFF) and action.port != A.OFPP_CONTROLLER:
         return "output(port=%s,max_len=%d)" % (values.format_port(action.port, ports),
                                               action.max_len)
     if action.port in _OUTPUT_NAMES:
@@ -608,7 +609,8 @@ def _format_resubmit(action: A.Resubmit, ports):
 def _format_set_field(action: A.SetField, ports):
     field = F.FIELDS[action.field]
     text = values.format_immediate(field, action.value)
-    if action.mask != field.value_mask:
+    whole = values.is_whole_field(A.Subfield(field.name, 0, action.mask.bit_length()))
+    if action.mask != field.value_mask and not (whole and action.mask & (action.mask + 1) == 0):
         text += "/" + values.format_immediate(field, action.mask)
     return "set_field:%s->%s" % (text, values.ovs_name(field))
 

@@ -25,6 +25,7 @@ from pyvswitch import fields as F
 from pyvswitch.ofproto import ofpact as A
 from pyvswitch.ofproto.match import Match
 from pyvswitch.ofproto.protocol import messages as m
+from pyvswitch.ofproto.protocol.versions import OFP13
 from pyvswitch.ofproto.syntax import values
 from pyvswitch.ofproto.syntax.actions_text import format_actions, parse_actions
 from pyvswitch.ofproto.syntax.lexer import FlowSyntaxError, PortNames, split_items
@@ -218,7 +219,11 @@ def format_flow_mod(flow_mod: m.FlowMod, ports: Optional[PortNames] = None) -> s
         parts.append("buf:%#x" % flow_mod.buffer_id)
     if flow_mod.out_port != A.OFPP_NONE:
         parts.append("out_port:" + values.format_port(flow_mod.out_port, ports))
-    parts.extend(_flag_words(flow_mod.flags))
+    flags = flow_mod.flags
+    if flow_mod.version < OFP13:
+        # Before OpenFlow 1.3 every add resets counters, so the flag is implied, not shown.
+        flags &= ~m.OFPFF_RESET_COUNTS
+    parts.extend(_flag_words(flags))
     parts.append("actions=" + format_actions(flow_mod.actions, ports))
     return " ".join(parts)
 

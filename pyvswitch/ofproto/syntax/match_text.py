@@ -3,8 +3,8 @@
 Parsing: each item is a protocol shorthand (`ip`, `tcp6`, `arp`...), `priority=N`, or a field
 from the registry under any of its names, its value written in the field's syntax (values.py).
 The VLAN fields follow Open vSwitch: `dl_vlan`/`dl_vlan_pcp`/`vlan_pcp` also require a tag
-(the CFI bit), `dl_vlan=0xffff` and a `vlan_vid` without the 0x1000 "present" bit mean "no
-tag".  Like ovs-ofctl, the parser keeps a field whose prerequisites the match does not pin
+(the CFI bit) and `dl_vlan=0xffff` means "no tag"; `vlan_vid` is OpenFlow 1.2's VID plus
+"present" bit, taken as written.  Like ovs-ofctl, the parser keeps a field whose prerequisites the match does not pin
 down out of the result (OpenFlow cannot carry it, so stock prints and installs the match
 without it): `tcp_dst=80` alone is the catch-all match.
 
@@ -69,8 +69,6 @@ def _set_vlan_field(match: Match, name: str, value: int, mask: Optional[int]) ->
         return match.with_field("vlan_tci", tci, tci_mask | _VLAN_PCP | F.VLAN_CFI)
     # vlan_vid
     bits = 0x1FFF if mask is None else mask & 0x1FFF
-    if mask is None and not value & F.VLAN_CFI:
-        return match.with_field("vlan_tci", 0, 0xFFFF)
     return match.with_field("vlan_tci", (tci & ~bits) | (value & bits), tci_mask | bits)
 
 
