@@ -68,6 +68,4 @@ def decode(data: bytes, offset: int) -> tuple[dict, int]:
         name, layout = known
         values = layout.unpack_from(data, value_start)
         stats[name] = values if name == "duration" else values[0]
-    if "idle_time" in stats:
-        stats["idle_time"] = stats["idle_time"][0]
     return stats, padded_end

@@ -13,8 +13,10 @@ from pyvswitch.ofproto.protocol import codec, errors, nx_match
 from pyvswitch.ofproto.protocol import messages as m
 from pyvswitch.ofproto.protocol.errors import DecodeError
 
-DATA = pathlib.Path(__file__).parents[2] / "data" / "flow_codec" / "requests.json"
-GOLDEN = sorted({h for entry in json.loads(DATA.read_text()) for h in entry["messages"]})
+DATA = pathlib.Path(__file__).parents[2] / "data" / "flow_codec"
+GOLDEN = sorted({h for entry in json.loads((DATA / "requests.json").read_text())
+                 for h in entry["messages"]}
+                | {record["hex"] for record in json.loads((DATA / "replies.json").read_text())})
 
 # An OpenFlow 1.3 "add-flow actions=drop" and OpenFlow 1.0 NXT_FLOW_MOD "reg0=5" from the
 # captures, split where the match goes.
