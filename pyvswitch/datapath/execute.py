@@ -15,9 +15,9 @@ repairs what covers them:
     (RFC 1624), over the 16-bit words the write touched, so a checksum that was wrong stays
     exactly as wrong; an address change reaches the L4 checksum through the pseudo-header; a
     UDP checksum of 0 ("none") stays 0;
-  * SCTP's CRC32c cannot be updated incrementally: it is computed over the packet before and
-    after the write (with its own field zeroed) and the stored value changed by the
-    difference, which again keeps a wrong CRC wrong;
+  * SCTP's CRC32c changes by the CRC of what the write XORed into the packet, computed from
+    the changed bytes and the count of bytes after them (_fix_sctp_crc), so its cost does not
+    grow with the packet and a wrong CRC again stays wrong;
   * a frame whose VnetHdr says NEEDS_CSUM carries in its L4 checksum field only the folded
     pseudo-header sum, which whoever completes the checksum (the kernel, or
     pyvswitch.netdev.offload) adds to the sum of the L4 bytes.  So for such a frame an address
@@ -41,6 +41,7 @@ unchanged, as in Open vSwitch.
 """
 from __future__ import annotations
 
+import functools
 import struct
 from typing import Callable, Optional
 
@@ -408,7 +409,7 @@ def set_field(frame, vnet: Optional[VnetHdr], name: str, value: int, mask: int =
         elif partial:
             pass
         elif kind == _SCTP:
-            _fix_sctp_crc(buf, frame, l4, end)
+            _fix_sctp_crc(buf, frame, at, size, l4, end)
         elif kind == _TCP:
             _fix_checksum(buf, frame, l4, at, size, l4 + 16, False, False)
         elif kind == _UDP:
@@ -489,18 +490,46 @@ def _crc32c_table() -> list[int]:
 _CRC32C = _crc32c_table()
 
 
-def _sctp_crc(packet: bytearray) -> int:
-    """SCTP's CRC32c of `packet` with its checksum field (bytes 8..11) zeroed."""
-    packet[8:12] = b"\0\0\0\0"
-    crc = 0xFFFFFFFF
+@functools.cache
+def _crc32c_zero_runs() -> list[tuple[list[int], ...]]:
+    """For j = 0..15, four byte tables that together advance a CRC32c register over 2**j zero
+    bytes: the register is linear in its bits, so each table maps one byte of it to that
+    byte's share of the result."""
     table = _CRC32C
-    for byte in packet:
-        crc = table[(crc ^ byte) & 0xFF] ^ (crc >> 8)
-    return crc ^ 0xFFFFFFFF
+    images = [table[(1 << bit) & 0xFF] ^ ((1 << bit) >> 8) for bit in range(32)]
+    operators = []
+    for _ in range(16):
+        tables = []
+        for byte in range(4):
+            part = [0] * 256
+            for value in range(1, 256):
+                low = value & -value
+                part[value] = part[value ^ low] ^ images[8 * byte + low.bit_length() - 1]
+            tables.append(part)
+        operators.append(tuple(tables))
+        images = [_advance(tables, image) for image in images]
+    return operators
 
 
-def _fix_sctp_crc(buf: bytearray, frame, l4: int, end: int) -> None:
-    """SCTP's checksum is a CRC32c over the whole packet, stored little-endian."""
+def _advance(tables, crc: int) -> int:
+    return (tables[0][crc & 0xFF] ^ tables[1][crc >> 8 & 0xFF] ^ tables[2][crc >> 16 & 0xFF]
+            ^ tables[3][crc >> 24])
+
+
+def _fix_sctp_crc(buf: bytearray, frame, at: int, size: int, l4: int, end: int) -> None:
+    """SCTP's checksum is a CRC32c over the whole packet, stored little-endian.  The CRCs of
+    two packets of one length differ by the CRC, from a zero register, of their XOR; here that
+    is the changed bytes followed by end - (at + size) zero bytes, taken in power-of-two runs."""
+    table = _CRC32C
+    delta = 0
+    for index in range(at, at + size):
+        delta = table[(delta ^ frame[index] ^ buf[index]) & 0xFF] ^ (delta >> 8)
+    zeros = end - at - size
+    for tables in _crc32c_zero_runs():
+        if not zeros:
+            break
+        if zeros & 1:
+            delta = _advance(tables, delta)
+        zeros >>= 1
     stored = int.from_bytes(buf[l4 + 8:l4 + 12], "little")
-    delta = _sctp_crc(bytearray(frame[l4:end])) ^ _sctp_crc(buf[l4:end])
     buf[l4 + 8:l4 + 12] = (stored ^ delta).to_bytes(4, "little")

@@ -8,7 +8,7 @@ from scapy.contrib.mpls import MPLS
 from scapy.layers.inet import ICMP, IP, TCP, UDP
 from scapy.layers.inet6 import (ICMPv6EchoRequest, ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6NDOptDstLLAddr,
                                 ICMPv6NDOptSrcLLAddr, IPv6, IPv6ExtHdrFragment, IPv6ExtHdrHopByHop)
-from scapy.layers.l2 import ARP, Dot1AD, Dot1Q, Ether
+from scapy.layers.l2 import ARP, LLC, SNAP, Dot1AD, Dot1Q, Dot3, Ether
 from scapy.layers.sctp import SCTP, SCTPChunkData
 from scapy.packet import Raw, bind_bottom_up, raw
 
@@ -78,7 +78,9 @@ FRAMES = {
                         / IP4 / L4["tcp"] / PAYLOAD, {"mpls"}),
     "vlan_mpls": (ETH / Dot1Q(vlan=9) / MPLS(label=100, s=1, ttl=64) / IP4 / PAYLOAD,
                   {"vlan", "mpls"}),
-    "llc": (Ether(src=SRC, dst=DST) / Raw(b"\x42\x42\x03" + bytes(40)), set()),
+    "snap_ipv4_udp": (Dot3(src=SRC, dst=DST) / LLC(dsap=0xAA, ssap=0xAA, ctrl=3)
+                      / SNAP(OUI=0, code=0x0800) / IP4 / L4["udp"] / PAYLOAD, {"ipv4", "udp"}),
+    "llc": (Ether(src=SRC, dst=DST, type=43) / Raw(b"\x42\x42\x03" + bytes(40)), set()),
 }
 for _ip, _ip_kind in ((IP4, "ipv4"), (IP6, "ipv6")):
     for _name, _l4 in L4.items():
@@ -124,8 +126,8 @@ def _nd_bytes(p):
 # field -> (the header kinds it applies to, its value read by scapy as a flow key holds it,
 #           a value to write, a partial mask for a masked write)
 FIELDS = {
-    "dl_dst": (None, lambda p: _mac(p[Ether].dst), 0x0A0B0C0D0E0F, 0xFFFFFF000000),
-    "dl_src": (None, lambda p: _mac(p[Ether].src), 0x0A0B0C0D0E0F, 0x0000000000FF),
+    "dl_dst": (None, lambda p: _mac(p.dst), 0x0A0B0C0D0E0F, 0xFFFFFF000000),
+    "dl_src": (None, lambda p: _mac(p.src), 0x0A0B0C0D0E0F, 0x0000000000FF),
     "vlan_tci": ({"vlan"}, lambda p: _tag(p).prio << 13 | 0x1000 | _tag(p).vlan, 0xB123, 0xF00F),
     "vlan_vid": ({"vlan"}, lambda p: 0x1000 | _tag(p).vlan, 0x1ABC, 0x00F0),
     "dl_vlan": ({"vlan"}, lambda p: _tag(p).vlan, 0xABC, 0x0F0),
@@ -356,3 +358,12 @@ def test_partial_checksum_frames_complete_correctly(frame_name, name):
         assert read(Ether(completed)) == expected(name, before, value, mask)
     else:
         assert out == frame
+
+
+@pytest.mark.parametrize("length", [0, 1, 3, 255, 1400, 9000])
+def test_sctp_crc_follows_port_rewrites_at_any_packet_length(length):
+    for ip in (IP4, IP6):
+        frame = raw(ETH / ip / SCTP(sport=1, dport=2)
+                    / SCTPChunkData(data=(bytes(range(256)) * 36)[:length]))
+        for action in (dpa.set_field("tp_src", 0xFFFF), dpa.set_masked("sctp_dst", 0x1234, 0xF0F0)):
+            assert checksums_ok(apply(frame, [action]))
