@@ -181,6 +181,7 @@ _ALL = [HELLO_INCOMPATIBLE, HELLO_EPERM, BAD_VERSION, BAD_TYPE, BAD_STAT, BAD_VE
         _numbered("OFPBAC_BAD_VENDOR_TYPE", "OF1.0+(2,3)"),
         _numbered("OFPBAC_BAD_OUT_PORT", "OF1.0+(2,4)"),
         _numbered("OFPBAC_BAD_ARGUMENT", "OF1.0+(2,5)"),
+        _numbered("OFPBAC_UNSUPPORTED_ORDER", "OF1.1+(2,11)"),
         _numbered("OFPBAC_BAD_SET_TYPE", "OF1.2+(2,13)"),
         _numbered("OFPBAC_BAD_SET_LEN", "OF1.2+(2,14)"),
         _numbered("OFPBAC_BAD_SET_ARGUMENT", "OF1.2+(2,15)"),
