@@ -655,4 +655,20 @@ EXPECTED = {
     ('', 'resubmit(65000,254)'): {
         (1, 2, 3, 4, 5, 6): (Resubmit(in_port=65000, table_id=254, with_ct_orig=False),),
     },
+    ('ct_state=+trk-inv,ip', 'resubmit(,7,ct)'): {
+        (1, 3, 4, 5, 6): (Resubmit(in_port=65527, table_id=7, with_ct_orig=True),),
+    },
+    ('ct_state=+est+trk,tcp', 'resubmit(3,8,ct),output:2'): {
+        (1, 3, 4, 5, 6): (Resubmit(in_port=3, table_id=8, with_ct_orig=True), Output(port=2, max_len=0)),
+    },
+    ('', 'write_actions(dec_ttl(3),set_field:0x3->reg5,group:7)'): {
+        (1,): (),
+        (3, 4, 5, 6): (WriteActions(actions=(DecTtl(controller_ids=(3,), explicit_ids=True), SetField(field='reg5', value=3, mask=4294967295), Group(group_id=7))),),
+    },
+    ('', 'clone(sample(probability=9,collector_set_id=1,obs_domain_id=2,obs_point_id=3),output:4)'): {
+        (1, 2, 3, 4, 5, 6): (Clone(actions=(Sample(probability=9, collector_set_id=1, obs_domain_id=2, obs_point_id=3, sampling_port=65535, direction='default'), Output(port=4, max_len=0))),),
+    },
+    ('', 'learn(table=10,hard_timeout=30,NXM_OF_VLAN_TCI[0..11],output:NXM_OF_IN_PORT[]),output:1'): {
+        (1, 2, 3, 4, 5, 6): (Learn(specs=(LearnSpec(kind='match', n_bits=12, dst=Subfield(field='vlan_tci', ofs=0, n_bits=12), src=Subfield(field='vlan_tci', ofs=0, n_bits=12), value=None), LearnSpec(kind='output', n_bits=16, dst=None, src=Subfield(field='in_port', ofs=0, n_bits=16), value=None)), table_id=10, priority=32768, idle_timeout=0, hard_timeout=30, fin_idle_timeout=0, fin_hard_timeout=0, cookie=0, flags=0, limit=0, result_dst=None), Output(port=1, max_len=0)),
+    },
 }
