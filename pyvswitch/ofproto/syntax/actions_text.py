@@ -93,9 +93,10 @@ def _parse_output(text: str, ctx: _Context):
     port = values.parse_port(text, ctx.ports)
     if port is not None:
         return _output_to(port)
-    if "[" in text or values.lookup_field(text) is not None:
+    try:
         return A.OutputReg(values.parse_subfield(text))
-    raise FlowSyntaxError("%s: output to unknown port" % text)
+    except FlowSyntaxError:
+        raise FlowSyntaxError("%s: output to unknown port" % text) from None
 
 
 def _controller_style(action: A.Controller) -> A.Controller:
@@ -176,7 +177,7 @@ def _parse_resubmit(text: str, ctx: _Context):
             port = A.OFPP_UNSET
     table = _parse_table(args[1])
     if args[2] and args[2] != "ct":
-        raise FlowSyntaxError('%s: unknown resubmit option "%s"' % (text, args[2]))
+        raise FlowSyntaxError("%s: unknown parameter" % args[2])
     if port == A.OFPP_UNSET and table is None:
         raise FlowSyntaxError('at least one "in_port" or "table" must be specified on resubmit')
     return A.Resubmit(port, table, args[2] == "ct")
@@ -213,8 +214,8 @@ def _parse_load(text: str, ctx: _Context):
 
 def _parse_move(text: str, ctx: _Context):
     src_text, dst_text = _arrow(text)
-    src = values.parse_subfield(src_text)
-    dst = values.parse_subfield(dst_text)
+    src = values.parse_subfield(src_text, text)
+    dst = values.parse_subfield(dst_text, text)
     if src.n_bits != dst.n_bits:
         raise FlowSyntaxError("%s: source field is %d bits wide but destination is %d bits wide"
                               % (text, src.n_bits, dst.n_bits))
@@ -315,11 +316,14 @@ def _parse_conjunction(text: str, ctx: _Context):
                      values.parse_int(n_text))
     if len(args) != 2 or not slash or None in (conj_id, k, n):
         raise FlowSyntaxError('"conjunction" syntax is "conjunction(id,i/n)"')
-    if n < 2 or n > 64:
-        raise FlowSyntaxError("number of clauses must be between 2 and 64")
-    if k < 1 or k > n:
-        raise FlowSyntaxError("clause index must be less than or equal to number of clauses"
-                              if k > n else "clause index must be positive")
+    if n < 2:
+        raise FlowSyntaxError("conjunction must have at least 2 clauses")
+    if n > 64:
+        raise FlowSyntaxError("conjunction must have at most 64 clauses")
+    if k < 1:
+        raise FlowSyntaxError("clause index must be positive")
+    if k > n:
+        raise FlowSyntaxError("clause index must be less than or equal to number of clauses")
     return A.Conjunction(conj_id, k - 1, n)
 
 
@@ -343,12 +347,14 @@ def _parse_multipath(text: str, ctx: _Context):
     args = split_args(text)
     if len(args) != 6:
         raise FlowSyntaxError("%s: not enough arguments to multipath action" % text)
-    fields, basis, algorithm, max_link, arg, dst = args
+    fields, basis, algorithm, n_links_text, arg, dst = args
     if fields not in _MULTIPATH_FIELDS:
         raise FlowSyntaxError("%s: unknown fields `%s'" % (text, fields))
     if algorithm not in _MULTIPATH_ALGORITHMS:
         raise FlowSyntaxError("%s: unknown algorithm `%s'" % (text, algorithm))
-    n_links = _number(max_link, 16) + 1
+    n_links = _number(n_links_text, 32)
+    if not 1 <= n_links <= 65536:
+        raise FlowSyntaxError("%s: n_links %d is not in valid range 1 to 65536" % (text, n_links))
     subfield = values.parse_subfield(dst)
     if n_links > 1 << min(subfield.n_bits, 16):
         raise FlowSyntaxError("%s: %d-bit destination field has %d possible values, less than "
@@ -369,7 +375,7 @@ def _parse_bundle(with_dst: bool):
         label, colon, first_member = first.partition(":")
         if label not in ("members", "slaves") or not colon:
             raise FlowSyntaxError("%s: missing member delimiter, expected `members', got `%s'"
-                                  % (text, label))
+                                  % (text, ",".join(args[n_fixed:])))
         if algorithm not in _BUNDLE_ALGORITHMS:
             raise FlowSyntaxError("%s: unknown algorithm `%s'" % (text, algorithm))
         if member_type != "ofport":
@@ -698,7 +704,7 @@ _PRINTERS: dict[type, Callable] = {
         a.pkt_len, values.format_subfield(a.dst)),
     A.Sample: _format_sample,
     A.Multipath: lambda a, p: "multipath(%s,%d,%s,%d,%d,%s)" % (
-        a.fields, a.basis, a.algorithm, a.max_link, a.arg, values.format_subfield(a.dst)),
+        a.fields, a.basis, a.algorithm, a.max_link + 1, a.arg, values.format_subfield(a.dst)),
     A.Bundle: _format_bundle,
     A.Learn: lambda a, p: format_learn(a),
     A.Meter: lambda a, p: "meter:%d" % a.meter_id,

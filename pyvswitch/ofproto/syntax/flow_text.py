@@ -228,6 +228,18 @@ def format_flow_mod(flow_mod: m.FlowMod, ports: Optional[PortNames] = None) -> s
     return " ".join(parts)
 
 
+def format_duration(seconds: int, nanoseconds: int) -> str:
+    """"5s", "5.123s", "5.000001s": milli-, micro- or nanoseconds as far as needed, as
+    ovs-ofctl prints a flow's age."""
+    if not nanoseconds:
+        return "%ds" % seconds
+    if nanoseconds % 1000000 == 0:
+        return "%d.%03ds" % (seconds, nanoseconds // 1000000)
+    if nanoseconds % 1000 == 0:
+        return "%d.%06ds" % (seconds, nanoseconds // 1000)
+    return "%d.%09ds" % (seconds, nanoseconds)
+
+
 def format_flow_stats(stats: m.FlowStats, ports: Optional[PortNames] = None, *,
                       show_stats: bool = True) -> str:
     """One dump-flows line, with the leading space ovs-ofctl prints."""
@@ -235,7 +247,7 @@ def format_flow_stats(stats: m.FlowStats, ports: Optional[PortNames] = None, *,
     if show_stats or stats.cookie:
         text += "cookie=0x%x, " % stats.cookie
     if show_stats:
-        text += "duration=%d.%03ds, " % (stats.duration_sec, stats.duration_nsec // 1000000)
+        text += "duration=%s, " % format_duration(stats.duration_sec, stats.duration_nsec)
     if show_stats or stats.table_id:
         text += "table=%d, " % stats.table_id
     if show_stats:

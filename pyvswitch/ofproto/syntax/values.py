@@ -347,7 +347,7 @@ def parse_value(field: F.Field, text: str, ports: PortNames = PortNames()
             return value, _prefix_mask(bits, width)
         mask = parse_ipv4(mask_text) if width == 32 else parse_ipv6(mask_text)
         if mask is None:
-            raise FlowSyntaxError("%s: invalid IP%s address" % (mask_text, "" if width == 32 else "v6"))
+            raise FlowSyntaxError("%s: invalid IP%s address" % (text, "" if width == 32 else "v6"))
         return value, mask
     value = _parse_scalar(field, value_text)
     if not slash:
@@ -355,7 +355,7 @@ def parse_value(field: F.Field, text: str, ports: PortNames = PortNames()
     if fmt == "mac":
         mask = parse_mac(mask_text)
         if mask is None:
-            raise FlowSyntaxError("%s: invalid Ethernet address" % mask_text)
+            raise FlowSyntaxError("%s: invalid Ethernet address" % text)
     else:
         mask = parse_int(mask_text)
         if mask is None:
@@ -411,27 +411,34 @@ def format_immediate(field: F.Field, value: int) -> str:
 _SUBFIELD = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:\[(?:(\d+)(?:\.\.(\d+))?)?\])?\Z")
 
 
-def parse_subfield(text: str) -> A.Subfield:
-    """`NAME[]`, `NAME[bit]` or `NAME[start..end]`; a bare NAME means the whole field."""
+def parse_subfield(text: str, context: Optional[str] = None) -> A.Subfield:
+    """`NAME[]`, `NAME[bit]` or `NAME[start..end]`; a bare NAME means the whole field.
+    Errors start with `context` (the whole argument, for move) or the subfield's text."""
     text = text.strip()
+    where = text if context is None else context
     found = _SUBFIELD.match(text)
+    name = re.match(r"[A-Za-z_][A-Za-z0-9_]*", text)
+    field = lookup_field(name.group(0)) if name else None
+    if name and field is None:
+        raise FlowSyntaxError("%s: unknown field `%s'" % (where, name.group(0)))
     if not found:
-        raise FlowSyntaxError("%s: syntax error parsing field" % text)
-    name, start, end = found.groups()
-    field = lookup_field(name)
-    if field is None:
-        raise FlowSyntaxError("%s: unknown field `%s'" % (text, name))
+        raise FlowSyntaxError("%s: syntax error expecting [] or [<bit>] or [<start>..<end>]"
+                              % where)
+    _, start, end = found.groups()
     field = canonical_field(field)
-    width = _subfield_width(field, name)
+    width = _subfield_width(field, name.group(0))
     if start is None:
         return A.Subfield(field.name, 0, width)
     first = int(start)
     last = first if end is None else int(end)
-    if last < first:
-        raise FlowSyntaxError("%s: starting bit %d is after ending bit %d" % (text, first, last))
+    if first >= width:
+        raise FlowSyntaxError("%s: starting bit %d is not valid because field is only %d bits "
+                              "wide" % (where, first, width))
     if last >= width:
-        raise FlowSyntaxError("%s: %s[%d..%d] extends beyond %d-bit field"
-                              % (text, name, first, last, width))
+        raise FlowSyntaxError("%s: ending bit %d is not valid because field is only %d bits "
+                              "wide" % (where, last, width))
+    if last < first:
+        raise FlowSyntaxError("%s: starting bit %d is after ending bit %d" % (where, first, last))
     return A.Subfield(field.name, first, last - first + 1)
 
 
