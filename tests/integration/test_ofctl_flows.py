@@ -3,6 +3,7 @@ in a private directory), with stock ovs-ofctl as the oracle: the same commands m
 the same flows and print the same text, on stdout and stderr, with the same exit status.
 Skipped when stock OVS is not installed."""
 import os
+import re
 import subprocess
 import sys
 
@@ -23,6 +24,12 @@ def ovs():
     with StockOVS() as stock:
         stock.add_bridge("br0", PORTS)
         yield stock
+
+
+def _untimed(result):
+    """A run's result with log lines' timestamps blanked (stock logs some warnings)."""
+    code, out, err = result
+    return code, out, re.sub(r"(?m)^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\|", "TIME|", err)
 
 
 def pyvs(ovs, *args, stdin=None):
@@ -55,7 +62,8 @@ def test_add_flows_leaves_what_stock_add_flows_leaves(ovs, version):
     reset(ovs)
     assert pyvs(ovs, "-O", version, "add-flows", "br0", CORPUS) == (0, "", "")
     assert dump(ovs, version) == expected
-    assert expected.count("\n") == flow_count(ovs) + 1   # and the standalone NORMAL flow
+    # Every corpus flow is installed; "in_port=p1" and "in_port=1" name the same flow.
+    assert expected.count("\n") == flow_count(ovs) - 1
 
 
 @pytest.mark.parametrize("version", VERSIONS)
@@ -63,7 +71,7 @@ def test_add_flows_leaves_what_stock_add_flows_leaves(ovs, version):
     ["--no-stats"], ["--no-stats", "--names"], ["--no-stats", "--sort"],
     ["--no-stats", "--rsort=priority"], ["--no-stats", "--sort=tcp_dst"],
     ["--no-stats", "--no-names", "table=1"], ["--no-stats", "ip"],
-    ["--no-stats", "--names", "in_port=p1"], ["--no-stats", "cookie=0x1234/-1"],
+    ["--no-stats", "--names", "in_port=p1"], ["--no-stats", "cookie=0x1234/0xffffffffffffffff"],
 ])
 def test_dump_flows_prints_what_stock_prints(ovs, version, options):
     reset(ovs)
@@ -93,9 +101,9 @@ def test_dump_aggregate(ovs, version):
 ])
 def test_errors_are_stocks(ovs, version, command):
     reset(ovs)
-    stock = ovs.ofctl("-O", version, *command)
+    stock = _untimed(ovs.ofctl("-O", version, *command))
     reset(ovs)
-    assert pyvs(ovs, "-O", version, *command) == stock
+    assert _untimed(pyvs(ovs, "-O", version, *command)) == stock
     assert stock[0] != 0
 
 
@@ -106,7 +114,7 @@ def test_mod_and_del_flows(ovs, version):
              ["del-flows", "br0", "table=1"],
              ["--strict", "del-flows", "br0", "priority=50,dl_vlan=10"],
              ["del-flows", "br0", "out_port=2"],
-             ["del-flows", "br0", "cookie=0x1234/-1"]]
+             ["del-flows", "br0", "cookie=0x1234/0xffffffffffffffff"]]
     expected = []
     reset(ovs)
     assert ovs.ofctl("-O", version, "add-flows", "br0", CORPUS)[0] == 0
