@@ -103,7 +103,7 @@ class _Entry:
     __slots__ = ("rule", "priority", "seq", "add_version", "remove_version", "conjunctions",
                  "subtable", "value")
 
-    def __init__(self, rule, seq: int, version: int, subtable: "_Subtable"):
+    def __init__(self, rule, value: int, seq: int, version: int, subtable: "_Subtable"):
         self.rule = rule
         self.priority: int = rule.priority
         self.seq = seq
@@ -111,7 +111,7 @@ class _Entry:
         self.remove_version = _NEVER
         self.conjunctions: tuple = tuple(rule.conjunctions)
         self.subtable = subtable
-        self.value: int = rule.match.value
+        self.value = value
 
 
 class _PrefixCheck:
@@ -138,7 +138,8 @@ class _Subtable:
         self._priority_counts: dict[int, int] = {}
         self._priority_heap: list[int] = []   # negated priorities; may hold stale ones
         self.stages: list[tuple[int, Optional[dict[int, int]], tuple[_PrefixCheck, ...]]] = []
-        self.prefix_checks: tuple[_PrefixCheck, ...] = ()
+        self._indexes: list[tuple[int, dict[int, int]]] = []   # the stage sets, with their bits
+        self._prefixes: list[tuple] = []      # (prefix length's values, shift, bits) per check
         parts = [mask & ~(_L2 | _L3 | _L4), mask & _L2, mask & _L3, mask & _L4]
         self._stage_bits: list[int] = []
         so_far = 0
@@ -155,7 +156,7 @@ class _Subtable:
         return next(i for i, so_far in enumerate(self._stage_bits) if so_far & bits == bits)
 
     def set_prefix_checks(self, checks: tuple[_PrefixCheck, ...]) -> None:
-        self.prefix_checks = checks
+        self._prefixes = [(c.level, c.shift, c.bits_mask) for c in checks]
         last = len(self._stage_bits) - 1
         old = {bits: index for bits, index, _ in self.stages}
         self.stages = []
@@ -166,30 +167,31 @@ class _Subtable:
                 for value in self.buckets:
                     index[value & so_far] = index.get(value & so_far, 0) + 1
             self.stages.append((so_far, index, tuple(c for c in checks if c.stage == i)))
+        self._indexes = [(so_far, index) for so_far, index, _ in self.stages if index is not None]
 
     # ---- rules ----
     def add(self, entry: _Entry) -> bool:
         """Add `entry`; True if that raised max_priority (the subtable order changes)."""
         value = entry.value
+        priority = entry.priority
         bucket = self.buckets.get(value)
         if bucket is None:
             self.buckets[value] = [entry]
-            for so_far, index, _ in self.stages:
-                if index is not None:
-                    part = value & so_far
-                    index[part] = index.get(part, 0) + 1
-            for check in self.prefix_checks:
-                check.level.add((value >> check.shift) & check.bits_mask)
+            for so_far, index in self._indexes:
+                part = value & so_far
+                index[part] = index.get(part, 0) + 1
+            for level, shift, bits in self._prefixes:
+                level.add((value >> shift) & bits)
         else:
-            priority = entry.priority
             i = len(bucket)
             while i and bucket[i - 1].priority < priority:
                 i -= 1
             bucket.insert(i, entry)
-        priority = entry.priority
-        count = self._priority_counts.get(priority, 0)
-        self._priority_counts[priority] = count + 1
-        if not count:
+        counts = self._priority_counts
+        if priority in counts:
+            counts[priority] += 1
+        else:
+            counts[priority] = 1
             heapq.heappush(self._priority_heap, -priority)
         if priority > self.max_priority:
             self.max_priority = priority
@@ -204,27 +206,27 @@ class _Subtable:
         bucket.remove(entry)
         if not bucket:
             del self.buckets[value]
-            for so_far, index, _ in self.stages:
-                if index is not None:
-                    part = value & so_far
-                    count = index[part] - 1
-                    if count:
-                        index[part] = count
-                    else:
-                        del index[part]
-            for check in self.prefix_checks:
-                check.level.remove((value >> check.shift) & check.bits_mask)
+            for so_far, index in self._indexes:
+                part = value & so_far
+                count = index[part] - 1
+                if count:
+                    index[part] = count
+                else:
+                    del index[part]
+            for level, shift, bits in self._prefixes:
+                level.remove((value >> shift) & bits)
         priority = entry.priority
-        count = self._priority_counts[priority] - 1
+        counts = self._priority_counts
+        count = counts[priority] - 1
         if count:
-            self._priority_counts[priority] = count
+            counts[priority] = count
             return False
-        del self._priority_counts[priority]
+        del counts[priority]
         heap = self._priority_heap
-        while heap and -heap[0] not in self._priority_counts:
+        while heap and -heap[0] not in counts:
             heapq.heappop(heap)
-        if len(heap) > 2 * len(self._priority_counts) + 8:
-            self._priority_heap = heap = [-p for p in self._priority_counts]
+        if len(heap) > 2 * len(counts) + 8:
+            self._priority_heap = heap = [-p for p in counts]
             heapq.heapify(heap)
         if priority != self.max_priority:
             return False
@@ -266,13 +268,14 @@ class Classifier:
                         del self._removed[rule_id]
                     self._live[rule_id] = entry
                     return
-        mask = rule.match.mask
+        match = rule.match
+        mask = match.mask
         subtable = self._subtables.get(mask)
         if subtable is None:
             subtable = self._subtables[mask] = _Subtable(mask)
             subtable.set_prefix_checks(self._prefix_checks_for(subtable))
             self._order.append(subtable)
-        entry = _Entry(rule, self._next_seq, version, subtable)
+        entry = _Entry(rule, match.value, self._next_seq, version, subtable)
         self._next_seq += 1
         if subtable.add(entry):
             self._order_stale = True

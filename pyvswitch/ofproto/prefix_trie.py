@@ -15,9 +15,9 @@ Those are the two questions Open vSwitch answers by walking a binary trie.  A tr
 costs a step per bit, so this is the same information laid out flat: per prefix length, a dict of
 the prefixes with reference counts (for `contains`) and the same values in sorted order, where
 the longest common prefix of x with any of them is the one with x's predecessor or successor (so
-`bisect` finds it).  The sorted order is a large list plus a short sorted list of recent
-additions, merged when the short one grows; adding a prefix is therefore cheap even for 100,000
-distinct /32s.
+`bisect` finds it).  The sorted order is a large sorted list plus a short list of recent
+additions, sorted by the first query that needs it and merged into the large one when it grows;
+adding a prefix is therefore an append, even for 100,000 distinct /32s.
 
 Removal is lazy in the sorted lists: a value whose count dropped to zero may linger until the
 next rebuild.  That only ever makes `bits_to_tell_apart` larger (more bits un-wildcarded than
@@ -29,30 +29,36 @@ from __future__ import annotations
 import bisect
 
 #: The recent additions are merged into the large sorted list once there are this many.
-_MERGE_AT = 2048
+_MERGE_AT = 4096
 
 
 class _PrefixLength:
-    """The prefixes of one length: reference counts plus sorted values (possibly with stale ones)."""
-    __slots__ = ("length", "counts", "sorted", "recent", "stale")
+    """The prefixes of one length: reference counts plus sorted values (possibly with stale ones).
+    `recent` holds the values added since the last merge, sorted only when a query needs it."""
+    __slots__ = ("length", "counts", "sorted", "recent", "recent_sorted", "stale")
 
     def __init__(self, length: int):
         self.length = length
         self.counts: dict[int, int] = {}
         self.sorted: list[int] = []
         self.recent: list[int] = []
+        self.recent_sorted = True
         self.stale = 0
 
     def add(self, prefix: int) -> None:
-        count = self.counts.get(prefix, 0)
-        self.counts[prefix] = count + 1
-        if count:
+        counts = self.counts
+        if prefix in counts:
+            counts[prefix] += 1
             return
-        bisect.insort(self.recent, prefix)
-        if len(self.recent) >= _MERGE_AT:
-            self.sorted.extend(self.recent)
+        counts[prefix] = 1
+        recent = self.recent
+        recent.append(prefix)
+        self.recent_sorted = False
+        if len(recent) >= _MERGE_AT:
+            self.sorted += recent
             self.sorted.sort()
             self.recent = []
+            self.recent_sorted = True
 
     def remove(self, prefix: int) -> None:
         count = self.counts[prefix] - 1
@@ -64,19 +70,29 @@ class _PrefixLength:
         if self.stale > _MERGE_AT and self.stale * 2 > len(self.sorted) + len(self.recent):
             self.sorted = sorted(self.counts)
             self.recent = []
+            self.recent_sorted = True
             self.stale = 0
 
     def longest_common_prefix(self, prefix: int) -> int:
         """The most leading bits `prefix` shares with a value here (-1 when there is none)."""
-        best = -1
-        length = self.length
+        if not self.recent_sorted:
+            self.recent.sort()
+            self.recent_sorted = True
+        nearest = 0       # the smallest xor with a value: the one sharing the most leading bits
+        found = False
         for values in (self.sorted, self.recent):
+            if not values:
+                continue
             i = bisect.bisect_left(values, prefix)
             if i < len(values):
-                best = max(best, length - (values[i] ^ prefix).bit_length())
+                diff = values[i] ^ prefix
+                if not found or diff < nearest:
+                    nearest, found = diff, True
             if i:
-                best = max(best, length - (values[i - 1] ^ prefix).bit_length())
-        return best
+                diff = values[i - 1] ^ prefix
+                if not found or diff < nearest:
+                    nearest, found = diff, True
+        return self.length - nearest.bit_length() if found else -1
 
 
 class PrefixTrie:
