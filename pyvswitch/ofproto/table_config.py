@@ -33,6 +33,18 @@ MISS_CONTINUE = "continue"
 MISS_DROP = "drop"
 MISS_SETTINGS = (MISS_DEFAULT, MISS_CONTROLLER, MISS_CONTINUE, MISS_DROP)
 
+
+
+def miss_outcome(miss: str, packet_in_on_miss: bool) -> str:
+    """What a miss in a table with setting `miss` does: MISS_CONTINUE (look the packet up in
+    the next table), MISS_CONTROLLER (send it to the controller) or MISS_DROP.  For
+    MISS_DEFAULT, `packet_in_on_miss` says whether some controller speaks OpenFlow 1.0-1.2
+    (stock ovs-vswitchd sends a no_match packet-in to an OpenFlow 1.0 `ovs-ofctl monitor`)."""
+    if miss == MISS_DEFAULT:
+        return MISS_CONTROLLER if packet_in_on_miss else MISS_DROP
+    return miss
+
+
 OVERFLOW_REFUSE = "refuse"
 OVERFLOW_EVICT = "evict"
 

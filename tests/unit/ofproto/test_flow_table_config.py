@@ -187,3 +187,14 @@ def test_prefixes_reach_the_classifier_when_made_and_when_changed():
     tables.configure_table(3, TableConfig(prefixes=("nw_src",)), 0)
     assert made == [("ipv6_src",)] and changed == [("nw_src",)]
     assert [r[2] for r in flows(tables, table_id=3)] == [match(in_port=1)]
+
+
+@pytest.mark.parametrize("miss, packet_in_on_miss, outcome", [
+    ("default", True, "controller"),      # an OpenFlow 1.0-1.2 controller is connected
+    ("default", False, "drop"),           # none, or only 1.3+ ones
+    ("controller", False, "controller"),
+    ("continue", True, "continue"),
+    ("drop", True, "drop"),
+])
+def test_what_a_table_miss_does(miss, packet_in_on_miss, outcome):
+    assert TC.miss_outcome(miss, packet_in_on_miss) == outcome
