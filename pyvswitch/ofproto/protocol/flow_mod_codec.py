@@ -12,7 +12,8 @@ FLOW_MOD has three wire forms (see `flow_wire`):
     and instructions.  As Open vSwitch writes it, table OFPTT_ALL goes on the wire as 0
     except in a 1.2+ delete (a modify of every table is not expressible).
 Cookies follow Open vSwitch: an add's cookie is the flow's cookie; modify and delete carry
-a cookie filter (cookie under cookie_mask) and, in 1.0/NXM, a new cookie.
+a cookie filter (cookie under cookie_mask) and, in 1.0/NXM, a new cookie; an OpenFlow 1.1
+modify without a cookie filter carries its new cookie in the cookie field.
 
 FLOW_REMOVED: OpenFlow 1.0 (ofp_match, no table id), NXT_FLOW_REMOVED (NXM; its table id
 is carried plus one, 0 meaning unknown), 1.1-1.4, and 1.5, which moved duration and
@@ -178,7 +179,11 @@ def encode_flow_mod_11(message: m.FlowMod) -> bytes:
     if table_id == m.OFPTT_ALL and not (
             version > OFP11 and message.command in (m.OFPFC_DELETE, m.OFPFC_DELETE_STRICT)):
         table_id = 0
-    return (_FLOW_MOD_11.pack(message.cookie, message.cookie_mask, table_id,
+    cookie = message.cookie
+    if (version == OFP11 and message.command in (m.OFPFC_MODIFY, m.OFPFC_MODIFY_STRICT)
+            and not message.cookie_mask and message.new_cookie is not None):
+        cookie = message.new_cookie
+    return (_FLOW_MOD_11.pack(cookie, message.cookie_mask, table_id,
                               message.command, message.idle_timeout, message.hard_timeout,
                               message.priority, message.buffer_id,
                               port_to_wire32(message.out_port), message.out_group,

@@ -62,6 +62,19 @@ def _is_port32(name: str, code: tuple) -> bool:
     return F.FIELDS[name].fmt == "port" and code[2] == 4
 
 
+def _is_variable(name: str) -> bool:
+    # tun_metadata<n> entries are as long as the option data their TLV mapping gives,
+    # up to the code point's length; their value is right-aligned in the field.
+    return name.startswith("tun_metadata")
+
+
+def _variable_code(code: tuple, value: int, mask: int, exact: bool) -> tuple:
+    """A tun_metadata code point shortened to the bytes the value (and mask) need, as
+    ovs-ofctl writes one when no TLV map says otherwise."""
+    used = value if exact else value | mask
+    return (code[0], code[1], max(1, (used.bit_length() + 7) // 8)) + tuple(code[3:])
+
+
 def _header(code: tuple, hasmask: bool) -> oxm.Header:
     cls, field_no, length = code[0], code[1], code[2]
     experimenter = code[3] if len(code) > 3 else None
@@ -163,13 +176,20 @@ def encode_entries(match: Match, version: Optional[int] = NXM, cookie: int = 0,
         code = _code(name, version)
         if code is None:
             continue
+        field = F.FIELDS[name]
+        if _is_variable(name):
+            code = _variable_code(code, value, mask, mask == field.value_mask)
         wire_full = (1 << 8 * code[2]) - 1
-        full = F.FIELDS[name].value_mask & wire_full
+        full = field.value_mask & wire_full
+        if field.fmt == "tun_flags":
+            # Only the flag bits are matchable, and ovs-ofctl always writes them masked.
+            full = wire_full
+        exact = mask == field.value_mask
         value, mask = value & wire_full, mask & wire_full
         if _is_port32(name, code):
             value = port_to_wire32(value)
             mask = full = wire_full
-        out.append(_put(code, value, None if mask == full else mask))
+        out.append(_put(code, value, None if exact and mask == full else mask))
     if cookie_mask:
         masked = cookie_mask != (1 << 64) - 1
         cookie_code = (_COOKIE.cls, _COOKIE.field, 8)
@@ -202,9 +222,13 @@ def _field_for(header: oxm.Header) -> Optional[tuple[str, tuple]]:
     if not _BY_CODE:
         _BY_CODE.update(_code_index())
     found = _BY_CODE.get((header.cls, header.field, header.experimenter))
-    if found is None or found[1] != header.value_length:
+    if found is None:
         return None
-    return found
+    name, length = found
+    if header.value_length == length or (_is_variable(name)
+                                         and 0 < header.value_length <= length):
+        return found
+    return None
 
 
 def _vlan_pcp_prereq(match: Match) -> bool:
@@ -265,7 +289,10 @@ def _add_entry(match: Match, name: str, value: int, wire_mask: int, width: int,
             raise DecodeError(errors.BAD_VALUE, "%s %#x" % (name, value)) from None
     elif value & ~field.value_mask:
         raise DecodeError(errors.BAD_VALUE, "%s value %#x out of range" % (name, value))
-    mask = field.value_mask if wire_mask == full_wire else wire_mask & field.value_mask
+    if wire_mask == full_wire and not (hasmask and _is_variable(name)):
+        mask = field.value_mask
+    else:
+        mask = wire_mask & field.value_mask
     if strict and not match.prereqs_hold(name):
         raise DecodeError(errors.BAD_PREREQ, "%s without its prerequisites" % name)
     if strict and name == "vlan_pcp" and not _vlan_pcp_prereq(match):
