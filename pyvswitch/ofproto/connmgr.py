@@ -2,8 +2,9 @@
 
 What it owns: the listening Unix socket, one `Connection` per client, the thread that moves
 their bytes (a selector loop), and the answers to the switch-level requests: FEATURES,
-GET_CONFIG/SET_CONFIG, BARRIER, DESC and PORT_DESC statistics.  Everything else gets the
-error its decoding names (see `Connection`), so clients never hang.
+GET_CONFIG/SET_CONFIG, BARRIER, DESC and PORT_DESC statistics.  Flow-table requests go to
+the client's `flow_requests.FlowSession` over the view's `flow_tables()`.  Everything else
+gets the error its decoding names (see `Connection`), so clients never hang.
 
 Flow in: client bytes; the bridge's state through a `SwitchView` (read in this module's
 thread, so the view must be safe to call from it: return snapshots); port changes through
@@ -36,6 +37,7 @@ from typing import Optional, Protocol, Sequence
 
 import pyvswitch
 from pyvswitch.ofproto.connection import Connection
+from pyvswitch.ofproto.flow_requests import FlowSession, FlowTables
 from pyvswitch.ofproto.protocol import codec, errors
 from pyvswitch.ofproto.protocol import flags as f
 from pyvswitch.ofproto.protocol import messages as m
@@ -79,6 +81,8 @@ class SwitchView(Protocol):
 
     def ports(self) -> Sequence[PortInfo]: ...
 
+    def flow_tables(self) -> Optional[FlowTables]: ...
+
 
 def port_desc(port: PortInfo) -> PortDesc:
     """A port's OpenFlow description: LIVE when it is up with carrier; speeds follow from
@@ -103,6 +107,7 @@ class _Client:
     unsent: bytes = b""        # output the socket has not taken yet
     miss_send_len: int = 0
     invalid_ttl_to_controller: bool = False
+    flows: FlowSession = dataclasses.field(default_factory=FlowSession)
 
 
 class ConnectionManager:
@@ -307,8 +312,13 @@ class ConnectionManager:
             for reply in codec.port_desc_replies(version, xid, ports):
                 connection.send(reply)
         else:
-            # Replies and asynchronous messages are a switch's to send, not to receive.
-            connection.send(codec.error_reply(request, errors.BAD_TYPE))
+            tables = self._view.flow_tables()
+            replies = client.flows.answer(request, tables) if tables is not None else None
+            if replies is None:
+                # Replies and asynchronous messages are a switch's to send, not to receive.
+                connection.send(codec.error_reply(request, errors.BAD_TYPE))
+            for reply in replies or ():
+                connection.send(reply)
 
     def _features_reply(self, version: int, xid: int) -> m.FeaturesReply:
         ports: tuple = ()
