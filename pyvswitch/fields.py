@@ -24,8 +24,8 @@ per 30 bits of the shorter operand, so the fields ordinary traffic sets come fir
                 ct_ipv6_dst, ct_ipv6_src, ct_nw_proto, ct_tp_dst, ct_tp_src, packet_type
    2088 - 2727  OpenFlow-only metadata: metadata, reg15 ... reg0 (reg0 highest, see below),
                 conj_id, actset_output.  Never part of a datapath flow.
-   2728 -       tun_metadata0 ... tun_metadata63, 124 bytes (992 bits) each, tun_metadata0 lowest.
-                Datapath-visible.  KEY_BITS is the end.
+   2728 - 10919 tun_metadata0 ... tun_metadata63, 16 bytes (128 bits) each, tun_metadata0
+                lowest.  Datapath-visible.  KEY_BITS is the end.
 
 Invariants the extractor and the datapath rely on:
   * Runs of header bytes read big-endian land in the key with one shift: frame bytes 0..13
@@ -44,10 +44,13 @@ Invariants the extractor and the datapath rely on:
     reading it never shifts the remaining bits in.  The registers are laid out in descending
     order (reg0 at the top) precisely so that xreg<i> (reg<2i> high, reg<2i+1> low) and xxreg<i>
     (reg<4i> high ... reg<4i+3> low) are contiguous views, as ovs-fields(7) defines them.
-  * tun_metadata<n> holds option data right-aligned in its 124-byte slot (124 bytes is the
-    longest option data a TLV map may give a field): a 4-byte option, as OVN maps
-    tun_metadata0, occupies only the slot's low 32 bits.  The TLV map (NXT_TLV_TABLE_MOD) says
-    how long each field really is; the registry gives the maximum.
+  * tun_metadata<n> holds option data right-aligned in its 16-byte slot: a 4-byte option, as
+    OVN maps tun_metadata0, occupies only the slot's low 32 bits.  The TLV map
+    (NXT_TLV_TABLE_MOD) says how long each field really is; the registry gives the maximum.
+    Open vSwitch allows up to 124 bytes per option (256 in all); slots that large would make
+    every exact-match mask 66,000 bits long, and hashing one would cost several microseconds
+    per upcall, so this switch supports options of up to 16 bytes (TUN_METADATA_BYTES) and a
+    TLV map asking for more must be refused.
 
 VLAN TCIs follow Open vSwitch's convention: the CFI bit (0x1000) means "a tag is present", so
 an untagged frame has vlan_tci 0 and a frame tagged with VID 0 has vlan_tci 0x1000.
@@ -228,7 +231,8 @@ SHIFT_CONJ_ID = 2664
 SHIFT_ACTSET_OUTPUT = 2696
 SHIFT_TUN_METADATA = 2728    # tun_metadata<n> is at SHIFT_TUN_METADATA + n * TUN_METADATA_BITS
 N_TUN_METADATA = 64
-TUN_METADATA_BITS = 124 * 8
+TUN_METADATA_BYTES = 16
+TUN_METADATA_BITS = TUN_METADATA_BYTES * 8
 KEY_BITS = SHIFT_TUN_METADATA + N_TUN_METADATA * TUN_METADATA_BITS
 
 #: Bits the extractor can set.
@@ -452,7 +456,7 @@ _FIELD_LIST = [
     for i in range(4)
 ] + [
     _f("tun_metadata%d" % n, TUN_METADATA_BITS, True, (), tun_metadata_shift(n), fmt="hex",
-       nxm=("NXM_NX_TUN_METADATA%d" % n, 40 + n, TUN_METADATA_BITS // 8))
+       nxm=("NXM_NX_TUN_METADATA%d" % n, 40 + n, TUN_METADATA_BYTES))
     for n in range(N_TUN_METADATA)
 ]
 

@@ -8,7 +8,11 @@ as Open vSwitch's flow extraction does.
 
 The common case (untagged IPv4) is parsed inline with a handful of slices and shifts; the rest
 goes through the general path.  Up to two VLAN tags are parsed (802.1Q or 802.1ad TPIDs); a
-third is payload.
+third is payload.  An MPLS frame gives the top label stack entry (mpls_label, mpls_tc, mpls_bos,
+mpls_ttl) and nothing beyond it.  An IPv6 neighbor solicitation or advertisement gives its
+reserved word (nd_reserved: R/S/O flags), target, link-layer address options and the type of
+the first of them (nd_options_type); a repeated link-layer option makes the message invalid and
+leaves all of these zero, as Open vSwitch's extraction does.
 
 `FlowView` is what translation (OpenFlow tables, NORMAL) reads a key through: every `get`
 records the bits it consulted in `wc`, so the caller knows which fields its answer depends on
@@ -85,6 +89,9 @@ def _extract_general(frame, in_port: int, n: int) -> int:
         return _ipv6(frame, key, off, n)
     if eth_type == F.ETH_TYPE_ARP or eth_type == F.ETH_TYPE_RARP:
         return _arp(frame, key, off, n)
+    if eth_type == F.ETH_TYPE_MPLS or eth_type == F.ETH_TYPE_MPLS_MCAST:
+        if n >= off + 4:
+            key |= _from_bytes(frame[off:off + 4], "big") << F.SHIFT_MPLS_LSE
     return key
 
 
@@ -117,7 +124,7 @@ def _l4(frame, key: int, proto: int, l4: int, end: int) -> int:
         if end - l4 >= 8:
             key |= _from_bytes(frame[l4:l4 + 4], "big") << F.SHIFT_TP_DST
     elif proto == F.IPPROTO_ICMP or proto == F.IPPROTO_ICMPV6:
-        if end - l4 >= 4:
+        if end - l4 >= 8:
             key |= frame[l4] << F.SHIFT_TP_SRC | frame[l4 + 1] << F.SHIFT_TP_DST
             if proto == F.IPPROTO_ICMPV6 and frame[l4 + 1] == 0 and (
                     frame[l4] == _ND_SOLICIT or frame[l4] == _ND_ADVERT):
@@ -152,10 +159,12 @@ def _ipv6(frame, key: int, off: int, n: int) -> int:
             if end < p + 8:
                 return key
             frag_off = frame[p + 2] << 8 | frame[p + 3]
+            if frag_off & 0xFFF8:
+                # As in Open vSwitch, a later fragment's nw_proto is the fragment header's.
+                return (key | _IPV6_FRAGMENT << F.SHIFT_NW_PROTO
+                        | (F.FRAG_ANY | F.FRAG_LATER) << F.SHIFT_IP_FRAG)
             proto = frame[p]
             p += 8
-            if frag_off & 0xFFF8:
-                return key | proto << F.SHIFT_NW_PROTO | (F.FRAG_ANY | F.FRAG_LATER) << F.SHIFT_IP_FRAG
             if frag_off & 1:
                 key |= F.FRAG_ANY << F.SHIFT_IP_FRAG
         else:
@@ -166,22 +175,31 @@ def _ipv6(frame, key: int, off: int, n: int) -> int:
 
 
 def _nd(frame, key: int, l4: int, end: int) -> int:
-    """Neighbor solicitation/advertisement: the target and the link-layer address options."""
+    """Neighbor solicitation/advertisement: reserved word, target and link-layer address options."""
+    nd = _from_bytes(frame[l4 + 4:l4 + 8], "big") << F.SHIFT_ND_RESERVED
     if end - l4 < 24:
-        return key
-    key |= _from_bytes(frame[l4 + 8:l4 + 24], "big") << F.SHIFT_ND_TARGET
+        return key | nd
+    nd |= _from_bytes(frame[l4 + 8:l4 + 24], "big") << F.SHIFT_ND_TARGET
+    sll = tll = first_type = 0
     p = l4 + 24
     while p + 8 <= end:
         opt_type, opt_len = frame[p], frame[p + 1] * 8
         if opt_len == 0 or p + opt_len > end:
             break
-        if opt_len == 8:
+        if opt_len == 8 and (opt_type == 1 or opt_type == 2):
+            lla = _from_bytes(frame[p + 2:p + 8], "big")
             if opt_type == 1:
-                key |= _from_bytes(frame[p + 2:p + 8], "big") << F.SHIFT_ARP_SHA
-            elif opt_type == 2:
-                key |= _from_bytes(frame[p + 2:p + 8], "big") << F.SHIFT_ARP_THA
+                if sll:
+                    return key
+                sll = lla
+            else:
+                if tll:
+                    return key
+                tll = lla
+            first_type = first_type or opt_type
         p += opt_len
-    return key
+    return (key | nd | sll << F.SHIFT_ARP_SHA | tll << F.SHIFT_ARP_THA
+            | first_type << F.SHIFT_ND_OPTIONS_TYPE)
 
 
 def _arp(frame, key: int, off: int, n: int) -> int:

@@ -1,6 +1,7 @@
 """pyvs-ofctl: ovs-ofctl's command line, options, output and errors, for pyvswitch.
 
-Commands implemented: `show`, `dump-desc`, `dump-ports-desc`.  A SWITCH argument is a
+Commands implemented: `show`, `dump-desc`, `dump-ports-desc` here, the flow-table commands
+in `ofctl_flows` (dump-flows, add-flows, diff-flows...).  A SWITCH argument is a
 connection name ("unix:PATH", a relative PATH meaning $PYVS_RUNDIR/PATH, or "tcp:IP[:PORT]"),
 a Unix socket's path, or a bridge name meaning unix:$PYVS_RUNDIR/BRIDGE.mgmt.
 
@@ -24,12 +25,13 @@ from typing import NoReturn, Optional
 
 import pyvswitch
 from pyvswitch import dirs
+from pyvswitch.cli import flow_sort, ofctl_flows
 from pyvswitch.ofproto import ofctl_text
 from pyvswitch.ofproto.connection import Connection
 from pyvswitch.ofproto.protocol import codec
 from pyvswitch.ofproto.protocol import messages as m
 from pyvswitch.ofproto.protocol.ports import OFPP_ANY, RESERVED_PORT_NAMES, port_desc_size
-from pyvswitch.ofproto.protocol.versions import OFP10, OFP13, OFP15, PROTOCOL_NAMES
+from pyvswitch.ofproto.protocol.versions import OFP10, OFP13, OFP14, OFP15, PROTOCOL_NAMES
 
 PROGRAM = "pyvs-ofctl"
 DEFAULT_OPENFLOW_PORT = 6653
@@ -42,14 +44,39 @@ For OpenFlow switches:
   show SWITCH                 show OpenFlow information
   dump-desc SWITCH            print switch description
   dump-ports-desc SWITCH [PORT]  print port descriptions
+  dump-flows SWITCH           print all flow entries
+  dump-flows SWITCH FLOW      print matching FLOWs
+  dump-aggregate SWITCH       print aggregate flow statistics
+  dump-aggregate SWITCH FLOW  print aggregate stats for FLOWs
+  add-flow SWITCH FLOW        add flow described by FLOW
+  add-flows SWITCH FILE       add flows from FILE
+  mod-flows SWITCH FLOW       modify actions of matching FLOWs
+  del-flows SWITCH [FLOW]     delete matching FLOWs
+  replace-flows SWITCH FILE   replace flows with those in FILE
+  diff-flows SOURCE1 SOURCE2  compare flows from two sources
+SWITCH or TARGET is an active OpenFlow connection method.
+
+Other commands:
+  parse-flow FLOW             print the flow_mod FLOW encodes
+  parse-flows FILE            print the flow_mods FILE encodes
 
 Active OpenFlow connection methods:
-  tcp:IP[:PORT]           PORT (default: %(port)d) at remote IP
+  tcp:HOST[:PORT]         PORT (default: %(port)d) at remote HOST
   unix:FILE               Unix domain socket named FILE
 
+OpenFlow version options:
+  -V, --version           display version information
+  -O, --protocols         set allowed OpenFlow versions
+                          (default: OpenFlow10)
+
 Other options:
-  -O, --protocols=LIST        allowed OpenFlow versions, e.g. OpenFlow10,OpenFlow13
+  --strict                    use strict match for flow commands
+  --readd                     replace flows that haven't changed
+  --bundle                    use OpenFlow 1.4+ (or the OF1.3 extension) bundles
+  --no-stats                  do not print flow statistics
   -t, --timeout=SECS          give up after SECS seconds
+  --sort[=field]              sort in ascending order
+  --rsort[=field]             sort in descending order
   --names                     show port names instead of numbers
   --no-names                  show port numbers, but not names
   -h, --help                  display this help message
@@ -69,6 +96,21 @@ def fatal(message: str) -> NoReturn:
 class Options:
     versions: frozenset = frozenset({OFP10})
     timeout: Optional[int] = None
+    strict: bool = False
+    bundle: bool = False
+    readd: bool = False
+    show_stats: bool = True
+    # --names / --no-names; None means ovs-ofctl's default (names shown on a terminal).
+    names: Optional[bool] = None
+    sort: list = dataclasses.field(default_factory=list)
+
+    @property
+    def accept_names(self) -> bool:
+        return self.names is not False
+
+    @property
+    def show_names(self) -> bool:
+        return self.names if self.names is not None else sys.stdout.isatty()
 
 
 def parse_protocols(text: str) -> frozenset:
@@ -157,14 +199,32 @@ class Channel:
     def next_xid(self) -> int:
         return self._connection.next_xid()
 
+    def transact_noreply(self, requests: list[m.Message]) -> Optional[m.Error]:
+        """Sends `requests` and a barrier; returns the first error answering one of the
+        requests, or None once the barrier is answered."""
+        for request in requests:
+            self._connection.send(request)
+        barrier = m.BarrierRequest(version=self.version, xid=self.next_xid())
+        self._connection.send(barrier)
+        xids = {request.xid for request in requests}
+        while True:
+            reply = self._next_message()
+            if isinstance(reply, m.Error) and reply.xid in xids:
+                return reply
+            if isinstance(reply, m.BarrierReply) and reply.xid == barrier.xid:
+                return None
+
+    def _next_message(self) -> m.Message:
+        while not self._received:
+            self._exchange()
+        return self._received.pop(0)
+
     def transact(self, request: m.Message) -> list[m.Message]:
         """Sends `request`; returns its reply, or all parts of a multipart reply."""
         self._connection.send(request)
         replies = []
         while True:
-            while not self._received:
-                self._exchange()
-            reply = self._received.pop(0)
+            reply = self._next_message()
             if reply.xid != request.xid:
                 continue
             replies.append(reply)
@@ -197,9 +257,21 @@ class Session:
     def __init__(self, options: Options):
         self.options = options
         self._xids = itertools.count(1)
+        self.names = ofctl_flows.Names(self)
 
     def open(self, switch: str) -> Channel:
         return Channel(resolve_target(switch), self.options.versions, self._xids)
+
+    def next_xid(self) -> int:
+        return next(self._xids)
+
+    def skip_xids(self, count: int) -> None:
+        for _ in range(count):
+            next(self._xids)
+
+    @staticmethod
+    def fatal(message: str) -> NoReturn:
+        fatal(message)
 
     def dump(self, switch: str, make_request) -> list[m.Message]:
         """One request on a fresh connection; prints and returns the replies."""
@@ -283,17 +355,40 @@ COMMANDS = {
     "show": (cmd_show, 1, 1),
     "dump-desc": (cmd_dump_desc, 1, 1),
     "dump-ports-desc": (cmd_dump_ports_desc, 1, 2),
+    **ofctl_flows.COMMANDS,
 }
 
 
 # ---- command line -------------------------------------------------------------------------
 
+_SORT_OPTIONS = {"--sort": False, "--rsort": True}
+
+
+def _take_sort_options(argv: list[str], options: Options) -> list[str]:
+    """Removes --sort[=FIELD] and --rsort[=FIELD] (getopt has no optional arguments)."""
+    rest = []
+    for index, arg in enumerate(argv):
+        if arg == "--":
+            return rest + argv[index:]
+        name, has_value, value = arg.partition("=")
+        if name in _SORT_OPTIONS:
+            try:
+                options.sort.append(flow_sort.parse_criterion(value if has_value else None,
+                                                              _SORT_OPTIONS[name]))
+            except flow_sort.SortError as error:
+                fatal(str(error))
+        else:
+            rest.append(arg)
+    return rest
+
+
 def parse_options(argv: list[str]) -> tuple[Options, list[str]]:
     options = Options()
+    argv = _take_sort_options(argv, options)
     try:
         parsed, arguments = getopt.gnu_getopt(
-            argv, "O:t:hV", ["protocols=", "timeout=", "names", "no-names", "help",
-                             "version"])
+            argv, "O:t:hV", ["protocols=", "timeout=", "names", "no-names", "strict",
+                             "bundle", "readd", "no-stats", "help", "version"])
     except getopt.GetoptError as error:
         if error.opt and error.opt in ("O", "t"):
             fatal("option requires an argument -- '%s'" % error.opt)
@@ -316,7 +411,16 @@ def parse_options(argv: list[str]) -> tuple[Options, list[str]]:
             sys.stdout.write("%s (Open vSwitch) %s\nOpenFlow versions 0x1:0x6\n"
                              % (PROGRAM, pyvswitch.OVS_COMPAT_VERSION))
             raise SystemExit(0)
-        # --names/--no-names only change how flows are printed; nothing here prints flows.
+        elif option in ("--names", "--no-names"):
+            options.names = option == "--names"
+        else:
+            setattr(options, {"--strict": "strict", "--bundle": "bundle", "--readd": "readd",
+                              "--no-stats": "show_stats"}[option], option != "--no-stats")
+    if options.bundle:
+        # Bundles need OpenFlow 1.3 (the ONF extension) or later; as in ovs-ofctl, a run
+        # allowing nothing that recent speaks OpenFlow 1.4.
+        options.versions = frozenset(v for v in options.versions if v >= OFP13) or \
+            frozenset({OFP14})
     return options, arguments
 
 

@@ -1,15 +1,21 @@
 """Flow-key extraction from frames of many kinds, and FlowView's wildcard recording."""
 import ipaddress
+import pathlib
+import shutil
+import subprocess
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scapy.contrib.mpls import MPLS
 from scapy.layers.inet import ICMP, IP, TCP, UDP
 from scapy.layers.inet6 import (ICMPv6EchoRequest, ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6NDOptDstLLAddr,
-                                ICMPv6NDOptSrcLLAddr, IPv6, IPv6ExtHdrFragment, IPv6ExtHdrHopByHop)
+                                ICMPv6NDOptMTU, ICMPv6NDOptSrcLLAddr, IPv6, IPv6ExtHdrFragment,
+                                IPv6ExtHdrHopByHop)
 from scapy.layers.l2 import ARP, LLC, SNAP, Dot1AD, Dot1Q, Ether
 from scapy.layers.sctp import SCTP
 from scapy.packet import Raw, raw
+from scapy.utils import wrpcap
 
 from pyvswitch import fields as F
 from pyvswitch.flow import FlowView, extract_key, key_get, key_set
@@ -102,7 +108,7 @@ def test_ipv6_fragments():
     first = Ether(src=SRC, dst=DST) / IPv6() / IPv6ExtHdrFragment(offset=0, m=1) / UDP(sport=3, dport=4)
     expect(first, ip_frag=F.FRAG_ANY, nw_proto=17, tp_src=3)
     later = Ether(src=SRC, dst=DST) / IPv6() / IPv6ExtHdrFragment(offset=10, m=0, nh=17) / Raw(bytes(8))
-    expect(later, ip_frag=F.FRAG_ANY | F.FRAG_LATER, nw_proto=17, tp_src=0)
+    expect(later, ip_frag=F.FRAG_ANY | F.FRAG_LATER, nw_proto=44, tp_src=0)
 
 
 def test_neighbor_discovery():
@@ -178,3 +184,132 @@ def test_alias_names_work_in_views():
 @pytest.mark.parametrize("frame", [b"", b"\x00" * 13, b"\xff" * 14])
 def test_short_frames(frame):
     assert key_get(extract_key(frame, 5), "in_port") == 5
+
+
+# ---- what stock Open vSwitch extracts from the same frames ----
+
+GOLDEN = pathlib.Path(__file__).parent / "data" / "flow_extraction_ovs.txt"
+_PROTOCOLS = {
+    "ip": (0x0800, None), "tcp": (0x0800, 6), "udp": (0x0800, 17), "sctp": (0x0800, 132),
+    "icmp": (0x0800, 1), "ipv6": (0x86DD, None), "tcp6": (0x86DD, 6), "udp6": (0x86DD, 17),
+    "sctp6": (0x86DD, 132), "icmp6": (0x86DD, 58), "arp": (0x0806, None),
+    "rarp": (0x8035, None), "mpls": (0x8847, None), "mplsm": (0x8848, None),
+}
+_TCP_FLAG_BITS = {"fin": 0x1, "syn": 0x2, "rst": 0x4, "psh": 0x8, "ack": 0x10, "urg": 0x20,
+                  "ece": 0x40, "cwr": 0x80, "ns": 0x100}
+# Key bits ovs-ofctl's flow text does not show: the datapath port, the TPIDs, and the ND fields
+# ovs-ofctl prints only in matches.
+_NOT_PRINTED = (F.FIELDS["in_port"].mask | F.FIELDS["vlan_tpid"].mask | F.FIELDS["vlan_tpid1"].mask
+                | F.FIELDS["nd_reserved"].mask | F.FIELDS["nd_options_type"].mask)
+
+
+def golden_cases():
+    for line in GOLDEN.read_text().splitlines():
+        if not line.startswith("#"):
+            name, frame, flow = line.split("\t")
+            yield name, bytes.fromhex(frame), flow
+
+
+def key_from_ovs_text(flow):
+    """The flow key stock OVS's `ovs-ofctl parse-pcap` text describes (in_port and TPIDs 0)."""
+    key = 0
+    for item in flow.split(","):
+        name, _, text = item.partition("=")
+        if not text:
+            dl_type, nw_proto = _PROTOCOLS[name]
+            key = key_set(key, "dl_type", dl_type)
+            if nw_proto is not None:
+                key = key_set(key, "nw_proto", nw_proto)
+            continue
+        if name in ("in_port", "mpls_lse1", "mpls_lse2"):
+            continue
+        if name == "nw_frag":
+            value = {"no": 0, "first": F.FRAG_ANY, "later": F.FRAG_ANY | F.FRAG_LATER}[text]
+        elif name == "tcp_flags" and not text.isdigit():
+            value = sum(_TCP_FLAG_BITS[flag] for flag in text.split("|"))
+        elif text.count(":") == 5 and len(text) == 17:
+            value = mac(text)
+        elif ":" in text:
+            value = ip6(text)
+        elif text.count(".") == 3:
+            value = ip4(text)
+        else:
+            value = int(text, 0)
+        if name in ("dl_vlan", "dl_vlan1"):
+            tci = "vlan_tci" if name == "dl_vlan" else "vlan_tci1"
+            key = key_set(key, tci, key_get(key, tci) | F.VLAN_CFI | value)
+        elif name in ("dl_vlan_pcp", "dl_vlan_pcp1"):
+            tci = "vlan_tci" if name == "dl_vlan_pcp" else "vlan_tci1"
+            key = key_set(key, tci, key_get(key, tci) | F.VLAN_CFI | value << 13)
+        else:
+            key = key_set(key, name, value)
+    return key
+
+
+def differing_fields(a, b):
+    return sorted(name for name, f in F.FIELDS.items() if f.get(a) != f.get(b))
+
+
+@pytest.mark.parametrize("name,frame,flow", list(golden_cases()), ids=lambda v: v if isinstance(v, str) and "," not in v else "")
+def test_extraction_matches_stock_ovs(name, frame, flow):
+    ours = extract_key(frame, 0) & ~_NOT_PRINTED
+    theirs = key_from_ovs_text(flow)
+    assert ours == theirs, differing_fields(ours, theirs)
+
+
+@pytest.mark.skipif(shutil.which("ovs-ofctl") is None, reason="needs stock ovs-ofctl")
+def test_golden_extraction_file_is_what_stock_ovs_says(tmp_path):
+    cases = list(golden_cases())
+    wrpcap(str(tmp_path / "frames.pcap"), [Ether(frame) for _, frame, _ in cases])
+    out = subprocess.run(["ovs-ofctl", "parse-pcap", str(tmp_path / "frames.pcap")],
+                         capture_output=True, text=True, check=True).stdout.splitlines()
+    assert out == [flow for _, _, flow in cases]
+
+
+# ---- MPLS and the ND fields ovs-ofctl does not print for a packet ----
+
+def test_mpls_top_label_only():
+    frame = Ether(src=SRC, dst=DST) / MPLS(label=0xABCDE, cos=6, s=0, ttl=200) / MPLS(label=5, s=1) / IP()
+    expect(frame, dl_type=0x8847, mpls_label=0xABCDE, mpls_tc=6, mpls_bos=0, mpls_ttl=200, nw_src=0,
+           nw_proto=0)
+    expect(Ether(src=SRC, dst=DST, type=0x8848) / MPLS(label=16, s=1, ttl=1), dl_type=0x8848,
+           mpls_label=16, mpls_bos=1, mpls_ttl=1)
+    expect(Ether(src=SRC, dst=DST) / Dot1Q(vlan=3) / MPLS(label=99, s=1, ttl=7), dl_vlan=3,
+           dl_type=0x8847, mpls_label=99, mpls_ttl=7)
+    expect(raw(Ether(src=SRC, dst=DST) / MPLS(label=99, s=1, ttl=7))[:17], dl_type=0x8847,
+           mpls_label=0, mpls_ttl=0)
+
+
+def test_mpls_fields_stay_zero_for_other_frames():
+    expect(Ether(src=SRC, dst=DST) / IP() / TCP(), mpls_label=0, mpls_tc=0, mpls_bos=0, mpls_ttl=0)
+
+
+def test_nd_reserved_and_options_type():
+    na = Ether(src=SRC, dst=DST) / IPv6() / ICMPv6ND_NA(R=1, S=1, O=0, tgt="fe80::8") / \
+        ICMPv6NDOptDstLLAddr(lladdr=DST)
+    expect(na, nd_reserved=0xC0000000, nd_options_type=2, nd_tll=mac(DST))
+    ns = Ether(src=SRC, dst=DST) / IPv6() / ICMPv6ND_NS(tgt="fe80::1", res=7) / ICMPv6NDOptMTU() / \
+        ICMPv6NDOptSrcLLAddr(lladdr=SRC) / ICMPv6NDOptDstLLAddr(lladdr=DST)
+    expect(ns, nd_reserved=7, nd_options_type=1, nd_sll=mac(SRC), nd_tll=mac(DST))
+    # The first link-layer option decides, whatever its type.
+    both = Ether(src=SRC, dst=DST) / IPv6() / ICMPv6ND_NS(tgt="fe80::1") / \
+        ICMPv6NDOptDstLLAddr(lladdr=DST) / ICMPv6NDOptSrcLLAddr(lladdr=SRC)
+    expect(both, nd_options_type=2)
+    expect(Ether(src=SRC, dst=DST) / IPv6() / ICMPv6ND_NS(tgt="fe80::1"), nd_options_type=0,
+           nd_target=ip6("fe80::1"))
+
+
+def test_invalid_nd_message_leaves_every_nd_field_zero():
+    dup = Ether(src=SRC, dst=DST) / IPv6() / ICMPv6ND_NS(tgt="fe80::1", res=9) / \
+        ICMPv6NDOptSrcLLAddr(lladdr=SRC) / ICMPv6NDOptSrcLLAddr(lladdr=DST)
+    expect(dup, icmpv6_type=135, nd_reserved=0, nd_options_type=0, nd_target=0, nd_sll=0)
+
+
+def test_nd_without_target_keeps_the_reserved_word():
+    frame = Ether(src=SRC, dst=DST) / IPv6(nh=58, plen=8) / Raw(b"\x87\x00\x00\x00\x12\x34\x56\x78")
+    expect(frame, icmpv6_type=135, nd_reserved=0x12345678, nd_target=0)
+
+
+def test_nd_fields_are_not_set_for_other_icmpv6():
+    expect(Ether(src=SRC, dst=DST) / IPv6() / ICMPv6EchoRequest(id=0xFFFF, seq=0xFFFF), nd_reserved=0,
+           icmpv6_type=128)

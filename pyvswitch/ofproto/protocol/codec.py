@@ -10,6 +10,14 @@ multipart/stats bodies in `_MULTIPART_KINDS` (request or reply, statistics type,
 Numbering differs between 1.0 (STATS_REQUEST 16, BARRIER_REQUEST 18, ...) and 1.1+
 (MULTIPART_REQUEST 18, BARRIER_REQUEST 20, ...); OpenFlow 1.0 has no port-description
 statistics, but Open vSwitch accepts type 13 there as in later versions, and so do we.
+
+Experimenter messages (Nicira NXT_*, ONF ONFT_*) are declared in `_EXPERIMENTER_KINDS` by
+(vendor, subtype) and Nicira statistics (NXST_*, OpenFlow 1.0) in `_NX_STATS_KINDS`.  Some
+messages have several wire forms: a FlowMod travels as OFPT_FLOW_MOD with an ofp_match or as
+NXT_FLOW_MOD in OpenFlow 1.0 (`flow_mod_codec.flow_mod_wire`), flow removed and flow or
+aggregate statistics as their Nicira forms when their `nxm` is set (1.0 only), bundles as the
+ONF extension before OpenFlow 1.4.  The message bodies live in flow_mod_codec,
+flow_stats_codec and bundle_codec.
 """
 from __future__ import annotations
 
@@ -17,14 +25,18 @@ import dataclasses
 import struct
 from typing import Callable, Optional
 
-from pyvswitch.ofproto.protocol import errors
+from pyvswitch.ofproto.protocol import bundle_codec, errors
+from pyvswitch.ofproto.protocol import flow_mod_codec as fm
+from pyvswitch.ofproto.protocol import flow_stats_codec as fs
+from pyvswitch.ofproto.protocol import flow_wire
 from pyvswitch.ofproto.protocol import messages as m
 from pyvswitch.ofproto.protocol.errors import BAD_LEN, DecodeError
 from pyvswitch.ofproto.protocol.flags import CAPABILITIES_WIRE, OF10_ACTIONS_WIRE
 from pyvswitch.ofproto.protocol.ports import (decode_port, decode_ports, encode_port,
                                               port_desc_size, port_from_wire32,
                                               port_to_wire32)
-from pyvswitch.ofproto.protocol.versions import (ALL_VERSIONS, OFP10, OFP11, OFP13, OFP15,
+from pyvswitch.ofproto.protocol.versions import (ALL_VERSIONS, OFP10, OFP11, OFP12, OFP13,
+                                                 OFP14, OFP15,
                                                  bitmap_words_to_versions,
                                                  versions_to_bitmap_words)
 
@@ -42,6 +54,8 @@ ONF_EXPERIMENTER_ID = 0x4f4e4600
 _KNOWN_EXPERIMENTERS = (NX_EXPERIMENTER_ID, ONF_EXPERIMENTER_ID)
 
 _U16_PAIR = struct.Struct("!HH")
+_EXPERIMENTER_HEADER = struct.Struct("!II")
+_NX_STATS_HEADER = struct.Struct("!II4x")
 _FEATURES_10 = struct.Struct("!QIB3xII")   # also 1.1/1.2: capabilities, reserved
 _FEATURES_13 = struct.Struct("!QIBB2xII")
 _MULTIPART_10 = struct.Struct("!HH")
@@ -237,6 +251,15 @@ def _encode_port_desc_reply(message: m.PortDescReply) -> bytes:
 
 # ---- the tables -----------------------------------------------------------------------------
 
+def _by_version(for_10: Callable, for_11: Callable) -> Callable:
+    """A body decoder that picks the OpenFlow 1.0 or the 1.1+ layout."""
+    return lambda version, body: (for_10 if version == OFP10 else for_11)(version, body)
+
+
+def _encoder_by_version(for_10: Callable, for_11: Callable) -> Callable:
+    return lambda message: (for_10 if message.version == OFP10 else for_11)(message)
+
+
 @dataclasses.dataclass(frozen=True)
 class _Kind:
     cls: type
@@ -268,6 +291,16 @@ _KINDS = [
     _Kind(m.PortStatus, 12, 12, _decode_port_status, _encode_port_status),
     _Kind(m.BarrierRequest, 18, 20, _empty_body, _no_body),
     _Kind(m.BarrierReply, 19, 21, _empty_body, _no_body),
+    _Kind(m.FlowRemoved, 11, 11, _by_version(fm.decode_flow_removed_10,
+                                             fm.decode_flow_removed_11),
+          _encoder_by_version(fm.encode_flow_removed_10, fm.encode_flow_removed_11)),
+    _Kind(m.FlowMod, 14, 14, _by_version(fm.decode_flow_mod_10, fm.decode_flow_mod_11),
+          _encoder_by_version(fm.encode_flow_mod_10, fm.encode_flow_mod_11)),
+    _Kind(m.BundleControl, None, bundle_codec.OFPT_BUNDLE_CONTROL,
+          bundle_codec.decode_control, bundle_codec.encode_control),
+    _Kind(m.BundleAddMessage, None, bundle_codec.OFPT_BUNDLE_ADD_MESSAGE,
+          lambda version, body: bundle_codec.decode_add(version, body, decode),
+          lambda message: bundle_codec.encode_add(message, encode)),
 ]
 MULTIPART_REQUEST = {OFP10: 16, OFP11: 18}   # by _family()
 MULTIPART_REPLY = {OFP10: 17, OFP11: 19}
@@ -281,6 +314,61 @@ _MULTIPART_KINDS = [
                    _encode_port_desc_request),
     _MultipartKind(m.PortDescReply, True, OFPMP_PORT_DESC, _decode_port_desc_reply,
                    _encode_port_desc_reply),
+    _MultipartKind(m.FlowStatsRequest, False, fs.OFPST_FLOW,
+                   _by_version(fs.decode_request_10, fs.decode_request_11),
+                   _encoder_by_version(fs.encode_request_10, fs.encode_request_11)),
+    _MultipartKind(m.FlowStatsReply, True, fs.OFPST_FLOW,
+                   _by_version(fs.decode_flow_reply_10, fs.decode_flow_reply_11),
+                   fs.encode_flow_reply),
+    _MultipartKind(m.AggregateStatsRequest, False, fs.OFPST_AGGREGATE,
+                   _by_version(fs.decode_request_10, fs.decode_request_11),
+                   _encoder_by_version(fs.encode_request_10, fs.encode_request_11)),
+    _MultipartKind(m.AggregateStatsReply, True, fs.OFPST_AGGREGATE,
+                   fs.decode_aggregate_reply, fs.encode_aggregate_reply),
+    _MultipartKind(m.TableStatsRequest, False, fs.OFPST_TABLE, _empty_body, _no_body),
+    _MultipartKind(m.TableStatsReply, True, fs.OFPST_TABLE, fs.decode_table_reply,
+                   fs.encode_table_reply),
+]
+
+
+@dataclasses.dataclass(frozen=True)
+class _ExperimenterKind:
+    cls: type
+    vendor: int
+    subtype: int
+    decode_body: Callable[[int, bytes], dict]
+    encode_body: Callable[[m.Message], bytes]
+
+
+_EXPERIMENTER_KINDS = [
+    _ExperimenterKind(m.SetFlowFormat, NX_EXPERIMENTER_ID, fm.NXT_SET_FLOW_FORMAT,
+                      fm.decode_set_flow_format, fm.encode_set_flow_format),
+    _ExperimenterKind(m.FlowMod, NX_EXPERIMENTER_ID, fm.NXT_FLOW_MOD,
+                      fm.decode_flow_mod_nx, fm.encode_flow_mod_nx),
+    _ExperimenterKind(m.FlowRemoved, NX_EXPERIMENTER_ID, fm.NXT_FLOW_REMOVED,
+                      fm.decode_flow_removed_nx, fm.encode_flow_removed_nx),
+    _ExperimenterKind(m.FlowModTableId, NX_EXPERIMENTER_ID, fm.NXT_FLOW_MOD_TABLE_ID,
+                      fm.decode_flow_mod_table_id, fm.encode_flow_mod_table_id),
+    _ExperimenterKind(m.BundleControl, ONF_EXPERIMENTER_ID, bundle_codec.ONFT_BUNDLE_CONTROL,
+                      bundle_codec.decode_control, bundle_codec.encode_control),
+    _ExperimenterKind(m.BundleAddMessage, ONF_EXPERIMENTER_ID,
+                      bundle_codec.ONFT_BUNDLE_ADD_MESSAGE,
+                      lambda version, body: bundle_codec.decode_add(version, body, decode),
+                      lambda message: bundle_codec.encode_add(message, encode)),
+]
+
+# Nicira statistics (OpenFlow 1.0 only): (class, is_reply, subtype, decode, encode).
+_NX_STATS_KINDS = [
+    _MultipartKind(m.FlowStatsRequest, False, fs.NXST_FLOW, fs.decode_request_nx,
+                   fs.encode_request_nx),
+    _MultipartKind(m.FlowStatsReply, True, fs.NXST_FLOW, fs.decode_flow_reply_nx,
+                   fs.encode_flow_reply),
+    _MultipartKind(m.AggregateStatsRequest, False, fs.NXST_AGGREGATE, fs.decode_request_nx,
+                   fs.encode_request_nx),
+    _MultipartKind(m.AggregateStatsReply, True, fs.NXST_AGGREGATE,
+                   lambda version, body: {**fs.decode_aggregate_reply(version, body),
+                                          "nxm": True},
+                   fs.encode_aggregate_reply),
 ]
 
 _KIND_BY_TYPE = {(family, number): kind for kind in _KINDS
@@ -289,6 +377,24 @@ _KIND_BY_TYPE = {(family, number): kind for kind in _KINDS
 _KIND_BY_CLASS = {kind.cls: kind for kind in _KINDS}
 _MULTIPART_BY_TYPE = {(kind.is_reply, kind.stats_type): kind for kind in _MULTIPART_KINDS}
 _MULTIPART_BY_CLASS = {kind.cls: kind for kind in _MULTIPART_KINDS}
+_EXPERIMENTER_BY_NUMBER = {(kind.vendor, kind.subtype): kind for kind in _EXPERIMENTER_KINDS}
+_EXPERIMENTER_BY_CLASS = {kind.cls: kind for kind in _EXPERIMENTER_KINDS}
+_NX_STATS_BY_TYPE = {(kind.is_reply, kind.stats_type): kind for kind in _NX_STATS_KINDS}
+_NX_STATS_BY_CLASS = {kind.cls: kind for kind in _NX_STATS_KINDS}
+
+
+def _as_experimenter(message: m.Message) -> bool:
+    """Whether `message` travels as its experimenter (Nicira or ONF) form."""
+    cls = type(message)
+    if cls not in _EXPERIMENTER_BY_CLASS:
+        return False
+    if cls is m.FlowMod:
+        return fm.flow_mod_wire(message) == flow_wire.WIRE_NXM
+    if cls is m.FlowRemoved:
+        return message.version == OFP10 and message.nxm
+    if cls in (m.BundleControl, m.BundleAddMessage):
+        return message.version < OFP14
+    return True
 
 
 def _multipart_layout(version: int) -> struct.Struct:
@@ -313,12 +419,23 @@ def decode(data: bytes) -> m.Message:
     if msg_type == MULTIPART_REQUEST[family] or msg_type == MULTIPART_REPLY[family]:
         return _decode_multipart(version, msg_type, body, header_fields)
     if msg_type == OFPT_EXPERIMENTER:
-        return m.UnsupportedMessage(**header_fields, type=msg_type,
-                                    error=_experimenter_error(body))
+        return _decode_experimenter(version, msg_type, body, header_fields)
     kind = _KIND_BY_TYPE.get((family, msg_type))
     if kind is None:
         return m.UnsupportedMessage(**header_fields, type=msg_type, error=errors.BAD_TYPE)
     return kind.cls(**header_fields, **kind.decode_body(version, body))
+
+
+def _decode_experimenter(version: int, msg_type: int, body: bytes,
+                         header_fields: dict) -> m.Message:
+    kind = None
+    if len(body) >= _EXPERIMENTER_HEADER.size:
+        kind = _EXPERIMENTER_BY_NUMBER.get(_EXPERIMENTER_HEADER.unpack_from(body))
+    if kind is None:
+        return m.UnsupportedMessage(**header_fields, type=msg_type,
+                                    error=_experimenter_error(body))
+    return kind.cls(**header_fields,
+                    **kind.decode_body(version, body[_EXPERIMENTER_HEADER.size:]))
 
 
 def _decode_multipart(version: int, msg_type: int, body: bytes,
@@ -329,6 +446,15 @@ def _decode_multipart(version: int, msg_type: int, body: bytes,
     stats_type, flags = layout.unpack_from(body)
     is_reply = msg_type == MULTIPART_REPLY[_family(version)]
     kind = _MULTIPART_BY_TYPE.get((is_reply, stats_type))
+    rest = body[layout.size:]
+    if (kind is None and stats_type == OFPST_EXPERIMENTER and version == OFP10
+            and len(rest) >= _NX_STATS_HEADER.size):
+        vendor, subtype = _NX_STATS_HEADER.unpack_from(rest)
+        kind = _NX_STATS_BY_TYPE.get((is_reply, subtype)) if vendor == NX_EXPERIMENTER_ID \
+            else None
+        if kind is not None:
+            fields = kind.decode_body(version, rest[_NX_STATS_HEADER.size:])
+            return kind.cls(**header_fields, flags=flags, **fields)
     if kind is None:
         if stats_type == OFPST_EXPERIMENTER:
             error = _experimenter_error(body[layout.size:])
@@ -343,7 +469,18 @@ def encode(message: m.Message) -> bytes:
     """The wire form of `message` in its own version."""
     version = message.version
     kind = _KIND_BY_CLASS.get(type(message))
-    if kind is not None:
+    if _as_experimenter(message):
+        experimenter = _EXPERIMENTER_BY_CLASS[type(message)]
+        msg_type = OFPT_EXPERIMENTER
+        body = (_EXPERIMENTER_HEADER.pack(experimenter.vendor, experimenter.subtype)
+                + experimenter.encode_body(message))
+    elif type(message) in _NX_STATS_BY_CLASS and version == OFP10 and message.nxm:
+        nx_stats = _NX_STATS_BY_CLASS[type(message)]
+        msg_type = (MULTIPART_REPLY if nx_stats.is_reply else MULTIPART_REQUEST)[OFP10]
+        body = (_MULTIPART_10.pack(OFPST_EXPERIMENTER, message.flags)
+                + _NX_STATS_HEADER.pack(NX_EXPERIMENTER_ID, nx_stats.stats_type)
+                + nx_stats.encode_body(message))
+    elif kind is not None:
         msg_type = kind.type_10 if version == OFP10 else kind.type_11
         body = kind.encode_body(message)
     else:
@@ -360,10 +497,21 @@ def encode(message: m.Message) -> bytes:
 
 
 def error_reply(request: m.Message, error: errors.ErrorCode) -> m.Error:
-    """The ERROR answering `request` (quoted whole, as Open vSwitch does) with `error`."""
-    room = MAX_MESSAGE_LEN - HEADER.size - _U16_PAIR.size
-    return m.Error(version=request.version, xid=request.xid, type=error.type,
-                   code=error.code, data=request.raw[:room])
+    """The ERROR answering `request` (quoted whole, as Open vSwitch does) with `error`, in
+    the numbering of the request's version; an error that version cannot express becomes
+    NXBRC_UNENCODABLE_ERROR."""
+    numbering = error.wire(request.version) or errors.UNENCODABLE_ERROR.wire(request.version)
+    if numbering.vendor is None:
+        error_type, code, prefix = numbering.type, numbering.code, b""
+    elif request.version < OFP12:
+        error_type, code = errors.NXET_VENDOR, 0
+        prefix = struct.pack("!IHH", numbering.vendor, numbering.type, numbering.code)
+    else:
+        error_type, code = numbering.type, numbering.code
+        prefix = struct.pack("!I", numbering.vendor)
+    room = MAX_MESSAGE_LEN - HEADER.size - _U16_PAIR.size - len(prefix)
+    return m.Error(version=request.version, xid=request.xid, type=error_type,
+                   code=code, data=prefix + request.raw[:room])
 
 
 def port_desc_replies(version: int, xid: int, ports) -> list[m.PortDescReply]:
@@ -383,3 +531,24 @@ def features_reply_port_room(version: int) -> int:
     """How many port descriptions fit in a 1.0-1.2 features reply."""
     return (MAX_MESSAGE_LEN - HEADER.size - _FEATURES_10.size) // port_desc_size(version)
 
+
+
+def flow_stats_replies(version: int, xid: int, flows, nxm: bool = False
+                       ) -> list[m.FlowStatsReply]:
+    """The flow-statistics reply for `flows` (NXST_FLOW when `nxm`, OpenFlow 1.0 only),
+    split so that no message exceeds 64 KB; all but the last carry the "more" flag."""
+    header = HEADER.size + _multipart_layout(version).size + (
+        _NX_STATS_HEADER.size if nxm and version == OFP10 else 0)
+    room = MAX_MESSAGE_LEN - header
+    chunks, current, used = [], [], 0
+    for flow in flows:
+        size = len(fs.encode_flow_entry(version, nxm, flow))
+        if current and used + size > room:
+            chunks.append(current)
+            current, used = [], 0
+        current.append(flow)
+        used += size
+    chunks.append(current)
+    return [m.FlowStatsReply(version=version, xid=xid, flows=tuple(chunk), nxm=nxm,
+                             flags=m.OFPMPF_REPLY_MORE if index < len(chunks) - 1 else 0)
+            for index, chunk in enumerate(chunks)]

@@ -292,3 +292,61 @@ class FlowRemoved(Message):
     packet_count: int = 0
     byte_count: int = 0
     nxm: bool = False
+
+
+# ---- table statistics and bundles -----------------------------------------------------------
+
+@_message
+class TableStatsRequest(Message):
+    flags: int = 0
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TableStats:
+    """One table in a table-stats reply; `name`, `wildcards` and `max_entries` travel in
+    OpenFlow 1.0 only (1.3+ moved them to table features)."""
+    table_id: int
+    active_count: int = 0
+    lookup_count: int = 0
+    matched_count: int = 0
+    name: str = ""
+    wildcards: int = 0
+    max_entries: int = 0
+
+
+@_message
+class TableStatsReply(Message):
+    flags: int = 0
+    tables: tuple[TableStats, ...] = ()
+
+
+# Bundle control types and flags (OpenFlow 1.4+, and the ONF extension for 1.3).
+OFPBCT_OPEN_REQUEST = 0
+OFPBCT_OPEN_REPLY = 1
+OFPBCT_CLOSE_REQUEST = 2
+OFPBCT_CLOSE_REPLY = 3
+OFPBCT_COMMIT_REQUEST = 4
+OFPBCT_COMMIT_REPLY = 5
+OFPBCT_DISCARD_REQUEST = 6
+OFPBCT_DISCARD_REPLY = 7
+OFPBF_ATOMIC = 1
+OFPBF_ORDERED = 2
+
+
+@_message
+class BundleControl(Message):
+    """OFPT_BUNDLE_CONTROL (1.4+) or ONFT_BUNDLE_CONTROL (1.3); `properties` are kept raw."""
+    bundle_id: int = 0
+    type: int = OFPBCT_OPEN_REQUEST
+    flags: int = 0
+    properties: bytes = b""
+
+
+@_message
+class BundleAddMessage(Message):
+    """OFPT_BUNDLE_ADD_MESSAGE (1.4+) or ONFT_BUNDLE_ADD_MESSAGE (1.3): `message` is the
+    bundled request, decoded (an UnsupportedMessage if we do not know its type)."""
+    bundle_id: int = 0
+    flags: int = 0
+    message: Message = None
+    properties: bytes = b""

@@ -1,0 +1,579 @@
+"""The OpenFlow tables of one bridge: rules, flow_mod semantics, counters, timeouts, eviction.
+
+What it owns: 255 tables (0-254), each a classifier of `Rule`s plus its `TableConfig` and
+counters, and a version number.  Packets look rules up at `version`; `apply` turns a list of
+FlowMod messages into one new version.  Every rule change goes through a `_Batch`: the
+flow_mods are planned against the current rules plus the batch's own earlier changes (so a
+bundle may add a flow and modify it), nothing touches a classifier until the whole list has
+been planned, and then every removal and insertion is made at `version + 1` and the version
+moves.  Packets therefore see all of a batch or none of it.  With `atomic` (bundles, and the
+default), the first failing flow_mod discards the batch and its error is the result; without
+it (plain flow_mods, each judged on its own as Open vSwitch does), failures are reported
+with their index and the rest still commit together.  A flow_mod that fails changes nothing,
+because each one checks everything before it changes anything.
+
+Semantics, as stock ovs-vswitchd 3.1 shows them (tests/unit/ofproto/test_flow_table*.py):
+  * ADD puts a rule in the table (table 0xff means table 0), replacing one with the same
+    match and priority: the new rule has the flow_mod's cookie, timeouts, importance and
+    flags and a new creation time, keeps the old rule's last-used time, and keeps its
+    counters unless the flow_mod has reset_counts.  check_overlap refuses (OFPFMFC_OVERLAP)
+    a rule that some *other* rule of the same priority in the table could match a packet
+    with.  A table already at its flow_limit refuses a new rule (OFPFMFC_TABLE_FULL) or,
+    with eviction on, evicts as table_config says; replacing never needs room.
+  * MODIFY changes every rule the match covers (MODIFY_STRICT: the rule with this match and
+    priority), in one table or all (0xff), whose cookie agrees with cookie/cookie_mask: the
+    actions are replaced; timeouts, importance, flags and creation time stay; the
+    modification time (where the hard timeout counts from) becomes now; counters stay
+    unless reset_counts; the cookie becomes `new_cookie` when the flow_mod sets one.  When
+    no rule is selected, a flow_mod with a `new_cookie` and no cookie_mask adds the flow
+    (that is OpenFlow 1.0 and NXM, where the cookie field is the new cookie; the codec
+    leaves `new_cookie` None for 1.2+, whose modify never adds).
+  * DELETE removes every rule the match covers (DELETE_STRICT: match and priority) that
+    passes the cookie, out_port and out_group filters (an output, enqueue or controller
+    action to the port, or a group action, anywhere in the actions, nested ones included).
+    Removed rules come back in the result with reason OFPRR_DELETE.
+  * Table 254 is Open vSwitch's hidden internal table: flow_mods naming it fail with
+    OFPBRC_EPERM, and "all tables" (0xff) in a modify, delete or dump leaves it out; only
+    the switch itself (`internal=True`) puts rules there.
+  * goto_table must name a later table that exists (OFPBIC_BAD_TABLE_ID); the owner checks
+    what only it knows (groups, meters, ports) through `check_actions`.
+
+Counters: `account` adds a packet batch to a rule (Open vSwitch counts even with
+no_packet_counts/no_byte_counts, which are only echoed back) and moves its last-used time;
+`count_lookup` feeds the per-table lookup/matched counters of table stats.  Timeouts:
+`expire(now)` removes what flow_timeouts says has expired, `next_expiry()` says when to call
+it next, `reduce_timeouts` is the fin_timeout action's effect.  The caller holds the bridge
+lock around every method; nothing here reads a clock or starts a thread.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable, Iterable, Iterator, Optional
+
+from pyvswitch.ofproto import ofpact as A
+from pyvswitch.ofproto.flow_timeouts import ExpiryQueue, deadline, reduced_timeout
+from pyvswitch.ofproto.match import CATCH_ALL, Match
+from pyvswitch.ofproto.protocol import errors as E
+from pyvswitch.ofproto.protocol import messages as M
+from pyvswitch.ofproto.table_config import TableConfig, choose_victim
+
+N_TABLES = 255
+HIDDEN_TABLE_ID = 254
+
+
+def _named_error(name: str, error_type: int, code: int) -> E.ErrorCode:
+    """The ErrorCode protocol/errors.py declares as `name`.  Workaround until errors.py has
+    every flow_mod error: fall back to the OpenFlow 1.1+ numbers given here."""
+    for value in vars(E).values():
+        if isinstance(value, E.ErrorCode) and value.name == name:
+            return value
+    return E.ErrorCode(name, error_type, code)
+
+
+BAD_TABLE_ID = _named_error("OFPBRC_BAD_TABLE_ID", 1, 9)
+EPERM = _named_error("OFPBRC_EPERM", 1, 5)
+TABLE_FULL = _named_error("OFPFMFC_TABLE_FULL", 5, 1)
+OVERLAP = _named_error("OFPFMFC_OVERLAP", 5, 3)
+BAD_COMMAND = _named_error("OFPFMFC_BAD_COMMAND", 5, 6)
+BAD_GOTO_TABLE = _named_error("OFPBIC_BAD_TABLE_ID", 3, 2)
+
+
+class Rule:
+    """One OpenFlow rule.  Match, priority, table, actions and cookie never change (a modify
+    replaces the rule); counters, last-used time and (through fin_timeout) timeouts do.
+    Times are seconds on the caller's clock."""
+
+    __slots__ = ("match", "priority", "actions", "cookie", "table_id", "idle_timeout",
+                 "hard_timeout", "importance", "flags", "created", "modified", "used",
+                 "n_packets", "n_bytes", "conjunctions", "live")
+
+    def __init__(self, match: Match, priority: int, actions: tuple = (), *, cookie: int = 0,
+                 table_id: int = 0, idle_timeout: int = 0, hard_timeout: int = 0,
+                 importance: int = 0, flags: int = 0, now: float = 0.0):
+        self.match = match
+        self.priority = priority
+        self.actions = actions
+        self.cookie = cookie
+        self.table_id = table_id
+        self.idle_timeout = idle_timeout
+        self.hard_timeout = hard_timeout
+        self.importance = importance
+        self.flags = flags
+        self.created = self.modified = self.used = now
+        self.n_packets = 0
+        self.n_bytes = 0
+        self.conjunctions = _conjunctions(actions)
+        self.live = False           # True while the rule is in its table
+
+    def __repr__(self) -> str:
+        return (f"Rule(table={self.table_id}, priority={self.priority}, match={self.match}, "
+                f"actions={self.actions}, cookie={self.cookie:#x})")
+
+    @property
+    def send_flow_rem(self) -> bool:
+        return bool(self.flags & M.OFPFF_SEND_FLOW_REM)
+
+    def expires_at(self) -> Optional[float]:
+        return deadline(self)
+
+    def duration(self, now: float) -> float:
+        return now - self.created
+
+    def idle_age(self, now: float) -> float:
+        return now - self.used
+
+    def hard_age(self, now: float) -> Optional[float]:
+        """Seconds since the last modification, None if never modified (ovs-ofctl prints
+        hard_age only then)."""
+        return now - self.modified if self.modified != self.created else None
+
+
+def _conjunctions(actions: tuple) -> tuple:
+    found = [action for action in actions if type(action) is A.Conjunction]
+    return tuple(found) if found else ()
+
+
+def outputs_to_port(actions: Iterable, port: int) -> bool:
+    """True if `actions` (nested lists included) output, enqueue or send to the controller
+    through `port`, the out_port filter of flow_mod and flow stats."""
+    for action in actions:
+        kind = type(action)
+        if kind is A.Output or kind is A.Enqueue:
+            if action.port == port:
+                return True
+        elif kind is A.Controller:
+            if port == A.OFPP_CONTROLLER:
+                return True
+        else:
+            nested = getattr(action, "actions", None)
+            if nested and outputs_to_port(nested, port):
+                return True
+    return False
+
+
+def outputs_to_group(actions: Iterable, group_id: int) -> bool:
+    """True if `actions` (nested lists included) hold group `group_id`."""
+    for action in actions:
+        if type(action) is A.Group:
+            if action.group_id == group_id:
+                return True
+        else:
+            nested = getattr(action, "actions", None)
+            if nested and outputs_to_group(nested, group_id):
+                return True
+    return False
+
+
+def _goto_error(table_id: int, actions: tuple) -> Optional[E.ErrorCode]:
+    for action in actions:
+        if type(action) is A.GotoTable and not table_id < action.table_id < N_TABLES:
+            return BAD_GOTO_TABLE
+    return None
+
+
+@dataclasses.dataclass
+class ApplyResult:
+    """What `apply` did.  `errors` pairs a flow_mod's index with its error (at most one, and
+    nothing applied, in atomic mode).  `removed` holds every rule the batch took out
+    (OFPRR_DELETE or OFPRR_EVICTION), in the order they went."""
+    version: int
+    errors: tuple[tuple[int, E.ErrorCode], ...] = ()
+    removed: tuple[tuple[Rule, int], ...] = ()
+    changed_tables: frozenset[int] = frozenset()
+
+    @property
+    def error(self) -> Optional[E.ErrorCode]:
+        return self.errors[0][1] if self.errors else None
+
+    @property
+    def failed_index(self) -> Optional[int]:
+        return self.errors[0][0] if self.errors else None
+
+    def flow_removed(self) -> list[tuple[Rule, int]]:
+        """The removals to announce with FLOW_REMOVED: those of rules with send_flow_rem."""
+        return [(rule, reason) for rule, reason in self.removed if rule.send_flow_rem]
+
+
+class OpenFlowTable:
+    """One table: its classifier, config and counters."""
+
+    __slots__ = ("table_id", "classifier", "config", "n_rules", "lookup_count",
+                 "matched_count")
+
+    def __init__(self, table_id: int, classifier, config: TableConfig):
+        self.table_id = table_id
+        self.classifier = classifier
+        self.config = config
+        self.n_rules = 0
+        self.lookup_count = 0
+        self.matched_count = 0
+
+    @property
+    def active_count(self) -> int:
+        return self.n_rules
+
+
+def _rule_key(match: Match, priority: int) -> tuple[int, int, int]:
+    return (match.value, match.mask, priority)
+
+
+class _Batch:
+    """The changes a list of flow_mods makes, planned over the tables at their current
+    version; see the module docstring."""
+
+    def __init__(self, tables: list[OpenFlowTable], version: int):
+        self.tables = tables
+        self.version = version
+        self.added: dict[int, dict[tuple[int, int, int], Rule]] = {}
+        self.dropped: dict[int, Rule] = {}            # id(rule) -> committed rule
+        self.delta: dict[int, int] = {}
+        self.removed: list[tuple[Rule, int]] = []
+
+    def find_exact(self, table_id: int, match: Match, priority: int) -> Optional[Rule]:
+        pending = self.added.get(table_id)
+        if pending:
+            rule = pending.get(_rule_key(match, priority))
+            if rule is not None:
+                return rule
+        rule = self.tables[table_id].classifier.find_exact(match, priority, self.version)
+        if rule is not None and id(rule) not in self.dropped:
+            return rule
+        return None
+
+    def rules(self, table_id: int) -> Iterator[Rule]:
+        dropped = self.dropped
+        for rule in self.tables[table_id].classifier.rules(self.version):
+            if not dropped or id(rule) not in dropped:
+                yield rule
+        pending = self.added.get(table_id)
+        if pending:
+            yield from list(pending.values())
+
+    def count(self, table_id: int) -> int:
+        return self.tables[table_id].n_rules + self.delta.get(table_id, 0)
+
+    def add(self, rule: Rule) -> None:
+        table_id = rule.table_id
+        self.added.setdefault(table_id, {})[_rule_key(rule.match, rule.priority)] = rule
+        self.delta[table_id] = self.delta.get(table_id, 0) + 1
+
+    def drop(self, rule: Rule, reason: Optional[int] = None) -> None:
+        table_id = rule.table_id
+        pending = self.added.get(table_id)
+        key = _rule_key(rule.match, rule.priority)
+        if pending and pending.get(key) is rule:
+            del pending[key]
+        else:
+            self.dropped[id(rule)] = rule
+        self.delta[table_id] = self.delta.get(table_id, 0) - 1
+        if reason is not None:
+            self.removed.append((rule, reason))
+
+    def replace(self, old: Rule, new: Rule) -> None:
+        self.drop(old)
+        self.add(new)
+
+    def changed_tables(self) -> frozenset[int]:
+        return frozenset({rule.table_id for rule in self.dropped.values()}
+                         | {table_id for table_id, pending in self.added.items() if pending})
+
+
+def _default_classifier(prefix_fields: tuple[str, ...]):
+    from pyvswitch.ofproto.classifier import Classifier
+    return Classifier(prefix_fields=prefix_fields)
+
+
+class OpenFlowTables:
+    """Tables 0-254 of one bridge; see the module docstring."""
+
+    def __init__(self, new_classifier: Callable[[tuple[str, ...]], object] = _default_classifier):
+        config = TableConfig()
+        self.tables = [OpenFlowTable(table_id, new_classifier(config.prefixes), config)
+                       for table_id in range(N_TABLES)]
+        self.version = 0
+        self._expiry = ExpiryQueue(lambda rule: rule.live)
+
+    # ---- flow_mods ----------------------------------------------------------------------
+
+    def apply(self, flow_mods: Iterable[M.FlowMod], now: float, *, atomic: bool = True,
+              internal: bool = False,
+              check_actions: Optional[Callable[[int, tuple], Optional[E.ErrorCode]]] = None,
+              ) -> ApplyResult:
+        """Apply `flow_mods` as one new version (see the module docstring).  `internal`
+        lets the switch itself write the hidden table; `check_actions(table_id, actions)`
+        returns the error for actions the owner cannot carry out (unknown group, meter...)."""
+        batch = _Batch(self.tables, self.version)
+        errors = []
+        for index, flow_mod in enumerate(flow_mods):
+            error = self._plan(batch, flow_mod, now, internal, check_actions)
+            if error is not None:
+                errors.append((index, error))
+                if atomic:
+                    return ApplyResult(self.version, tuple(errors))
+        self._commit(batch)
+        return ApplyResult(self.version, tuple(errors), tuple(batch.removed),
+                           batch.changed_tables())
+
+    def _plan(self, batch: _Batch, fm: M.FlowMod, now: float, internal: bool,
+              check_actions) -> Optional[E.ErrorCode]:
+        command = fm.command
+        if command == M.OFPFC_ADD:
+            table_id = 0 if fm.table_id == M.OFPTT_ALL else fm.table_id
+            error = (self._table_error(table_id, internal)
+                     or self._actions_error(table_id, fm.actions, check_actions))
+            if error is not None:
+                return error
+            cookie = fm.new_cookie if fm.new_cookie is not None else fm.cookie
+            return self._plan_add(batch, fm, table_id, cookie, now)
+        if command in (M.OFPFC_MODIFY, M.OFPFC_MODIFY_STRICT):
+            return self._plan_modify(batch, fm, now, internal, check_actions)
+        if command in (M.OFPFC_DELETE, M.OFPFC_DELETE_STRICT):
+            return self._plan_delete(batch, fm, internal)
+        return BAD_COMMAND
+
+    def _table_error(self, table_id: int, internal: bool) -> Optional[E.ErrorCode]:
+        if not 0 <= table_id < N_TABLES:
+            return BAD_TABLE_ID
+        if table_id == HIDDEN_TABLE_ID and not internal:
+            return EPERM
+        return None
+
+    def _table_ids(self, table_id: int) -> range | tuple[int]:
+        """The tables a modify, delete or dump addresses (0xff: every visible one)."""
+        return range(HIDDEN_TABLE_ID) if table_id == M.OFPTT_ALL else (table_id,)
+
+    @staticmethod
+    def _actions_error(table_id: int, actions: tuple, check_actions) -> Optional[E.ErrorCode]:
+        error = _goto_error(table_id, actions)
+        if error is None and check_actions is not None:
+            error = check_actions(table_id, actions)
+        return error
+
+    def _plan_add(self, batch: _Batch, fm: M.FlowMod, table_id: int, cookie: int,
+                  now: float) -> Optional[E.ErrorCode]:
+        match = fm.match if fm.match is not None else CATCH_ALL
+        old = batch.find_exact(table_id, match, fm.priority)
+        if fm.flags & M.OFPFF_CHECK_OVERLAP and self._overlaps(batch, table_id, match,
+                                                               fm.priority, old):
+            return OVERLAP
+        victims = []
+        if old is None:
+            config = self.tables[table_id].config
+            while config.is_full(batch.count(table_id) - len(victims)):
+                victim = choose_victim(config, (rule for rule in batch.rules(table_id)
+                                                if rule not in victims)) \
+                    if config.eviction else None
+                if victim is None:
+                    return TABLE_FULL
+                victims.append(victim)
+        rule = Rule(match, fm.priority, fm.actions, cookie=cookie, table_id=table_id,
+                    idle_timeout=fm.idle_timeout, hard_timeout=fm.hard_timeout,
+                    importance=fm.importance, flags=fm.flags, now=now)
+        for victim in victims:
+            batch.drop(victim, M.OFPRR_EVICTION)
+        if old is None:
+            batch.add(rule)
+        else:
+            rule.used = old.used
+            if not fm.flags & M.OFPFF_RESET_COUNTS:
+                rule.n_packets, rule.n_bytes = old.n_packets, old.n_bytes
+            batch.replace(old, rule)
+        return None
+
+    @staticmethod
+    def _overlaps(batch: _Batch, table_id: int, match: Match, priority: int,
+                  identical: Optional[Rule]) -> bool:
+        value, mask = match.value, match.mask
+        for rule in batch.rules(table_id):
+            if rule.priority == priority and rule is not identical:
+                other = rule.match
+                if not (value ^ other.value) & mask & other.mask:
+                    return True
+        return False
+
+    def _selected(self, batch: _Batch, fm_match: Optional[Match], priority: int, strict: bool,
+                  table_ids, cookie: int, cookie_mask: int, out_port: int = A.OFPP_NONE,
+                  out_group: int = A.OFPG_ANY) -> list[Rule]:
+        """The rules a modify or delete addresses, in table order."""
+        match = fm_match if fm_match is not None else CATCH_ALL
+        chosen = []
+        for table_id in table_ids:
+            if strict:
+                rule = batch.find_exact(table_id, match, priority)
+                candidates = (rule,) if rule is not None else ()
+            elif match.mask:
+                candidates = (rule for rule in batch.rules(table_id) if match.covers(rule.match))
+            else:
+                candidates = batch.rules(table_id)
+            chosen.extend(rule for rule in candidates
+                          if _passes_filters(rule, cookie, cookie_mask, out_port, out_group))
+        return chosen
+
+    def _plan_modify(self, batch: _Batch, fm: M.FlowMod, now: float, internal: bool,
+                     check_actions) -> Optional[E.ErrorCode]:
+        table_id = fm.table_id
+        if table_id != M.OFPTT_ALL:
+            error = self._table_error(table_id, internal)
+            if error is not None:
+                return error
+        rules = self._selected(batch, fm.match, fm.priority, fm.command == M.OFPFC_MODIFY_STRICT,
+                               self._table_ids(table_id), fm.cookie, fm.cookie_mask)
+        if not rules:
+            if fm.new_cookie is None or fm.cookie_mask:
+                return None
+            add_table = 0 if table_id == M.OFPTT_ALL else table_id
+            error = self._actions_error(add_table, fm.actions, check_actions)
+            return error or self._plan_add(batch, fm, add_table, fm.new_cookie, now)
+        for table_id in {rule.table_id for rule in rules}:
+            error = self._actions_error(table_id, fm.actions, check_actions)
+            if error is not None:
+                return error
+        reset = fm.flags & M.OFPFF_RESET_COUNTS
+        for old in rules:
+            new = Rule(old.match, old.priority, fm.actions,
+                       cookie=old.cookie if fm.new_cookie is None else fm.new_cookie,
+                       table_id=old.table_id, idle_timeout=old.idle_timeout,
+                       hard_timeout=old.hard_timeout, importance=old.importance,
+                       flags=old.flags, now=now)
+            new.created = old.created
+            new.used = old.used
+            if not reset:
+                new.n_packets, new.n_bytes = old.n_packets, old.n_bytes
+            batch.replace(old, new)
+        return None
+
+    def _plan_delete(self, batch: _Batch, fm: M.FlowMod, internal: bool) -> Optional[E.ErrorCode]:
+        if fm.table_id != M.OFPTT_ALL:
+            error = self._table_error(fm.table_id, internal)
+            if error is not None:
+                return error
+        rules = self._selected(batch, fm.match, fm.priority, fm.command == M.OFPFC_DELETE_STRICT,
+                               self._table_ids(fm.table_id), fm.cookie, fm.cookie_mask,
+                               fm.out_port, fm.out_group)
+        for rule in rules:
+            batch.drop(rule, M.OFPRR_DELETE)
+        return None
+
+    def _commit(self, batch: _Batch) -> None:
+        version = self.version + 1
+        tables = self.tables
+        for rule in batch.dropped.values():
+            tables[rule.table_id].classifier.remove(rule, version)
+            rule.live = False
+        expiry = self._expiry
+        for table_id, pending in batch.added.items():
+            classifier = tables[table_id].classifier
+            for rule in pending.values():
+                classifier.insert(rule, version)
+                rule.live = True
+                if rule.idle_timeout or rule.hard_timeout:
+                    expiry.push(rule)
+        for table_id, delta in batch.delta.items():
+            tables[table_id].n_rules += delta
+        self.version = version
+        for table_id in batch.changed_tables():
+            tables[table_id].classifier.purge(version)
+
+    # ---- packets and stats --------------------------------------------------------------
+
+    def lookup(self, table_id: int, key: int, version: Optional[int] = None):
+        """(rule or None, wildcards) of table `table_id` for flow key `key`."""
+        return self.tables[table_id].classifier.lookup(
+            key, self.version if version is None else version)
+
+    def count_lookup(self, table_id: int, matched: bool, n: int = 1) -> None:
+        table = self.tables[table_id]
+        table.lookup_count += n
+        if matched:
+            table.matched_count += n
+
+    @staticmethod
+    def account(rule: Rule, n_packets: int, n_bytes: int, now: float) -> None:
+        rule.n_packets += n_packets
+        rule.n_bytes += n_bytes
+        if now > rule.used:
+            rule.used = now
+
+    def dump(self, match: Optional[Match] = None, table_id: int = M.OFPTT_ALL,
+             out_port: int = A.OFPP_NONE, out_group: int = A.OFPG_ANY, cookie: int = 0,
+             cookie_mask: int = 0, strict: bool = False,
+             priority: int = M.OFP_DEFAULT_PRIORITY) -> Iterator[Rule]:
+        """The rules a flow stats or aggregate request selects (the match covers them, or with
+        `strict` equals theirs at `priority`), table by table, as they are found."""
+        query = match if match is not None else CATCH_ALL
+        version = self.version
+        for tid in self._table_ids(table_id):
+            classifier = self.tables[tid].classifier
+            if strict:
+                rule = classifier.find_exact(query, priority, version)
+                candidates = (rule,) if rule is not None else ()
+            elif query.mask:
+                candidates = (rule for rule in classifier.rules(version)
+                              if query.covers(rule.match))
+            else:
+                candidates = classifier.rules(version)
+            for rule in candidates:
+                if _passes_filters(rule, cookie, cookie_mask, out_port, out_group):
+                    yield rule
+
+    def n_rules(self, table_id: int = M.OFPTT_ALL) -> int:
+        return sum(self.tables[tid].n_rules for tid in self._table_ids(table_id))
+
+    # ---- timeouts -----------------------------------------------------------------------
+
+    def next_expiry(self) -> Optional[float]:
+        """When `expire` may next have work (possibly early), None if no rule has a timeout."""
+        return self._expiry.next_deadline()
+
+    def expire(self, now: float) -> list[tuple[Rule, int]]:
+        """Remove every rule expired at `now` (one new version), with OFPRR_IDLE_TIMEOUT or
+        OFPRR_HARD_TIMEOUT."""
+        expired = self._expiry.pop_expired(now)
+        if expired:
+            batch = _Batch(self.tables, self.version)
+            for rule, reason in expired:
+                batch.drop(rule, reason)
+            self._commit(batch)
+        return expired
+
+    def reduce_timeouts(self, rule: Rule, idle_timeout: int, hard_timeout: int) -> None:
+        """fin_timeout's effect on `rule` (see flow_timeouts)."""
+        idle = reduced_timeout(rule.idle_timeout, idle_timeout)
+        hard = reduced_timeout(rule.hard_timeout, hard_timeout)
+        if (idle, hard) != (rule.idle_timeout, rule.hard_timeout):
+            rule.idle_timeout, rule.hard_timeout = idle, hard
+            if rule.live:
+                self._expiry.push(rule)
+
+    # ---- table configuration ------------------------------------------------------------
+
+    def configure_table(self, table_id: int, config: TableConfig,
+                        now: float) -> list[tuple[Rule, int]]:
+        """Give table `table_id` `config`; when that leaves it over its flow_limit with
+        eviction on, evict down to the limit (one new version) and return those rules."""
+        table = self.tables[table_id]
+        if config.prefixes != table.config.prefixes:
+            table.classifier.set_prefix_fields(config.prefixes)
+        table.config = config
+        if not (config.eviction and config.flow_limit is not None
+                and table.n_rules > config.flow_limit):
+            return []
+        batch = _Batch(self.tables, self.version)
+        while batch.count(table_id) > config.flow_limit:
+            victim = choose_victim(config, batch.rules(table_id))
+            if victim is None:
+                break
+            batch.drop(victim, M.OFPRR_EVICTION)
+        self._commit(batch)
+        return batch.removed
+
+
+def _passes_filters(rule: Rule, cookie: int, cookie_mask: int, out_port: int,
+                    out_group: int) -> bool:
+    if cookie_mask and (rule.cookie ^ cookie) & cookie_mask:
+        return False
+    if out_port != A.OFPP_NONE and not outputs_to_port(rule.actions, out_port):
+        return False
+    if out_group != A.OFPG_ANY and not outputs_to_group(rule.actions, out_group):
+        return False
+    return True

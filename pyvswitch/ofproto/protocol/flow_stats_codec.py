@@ -1,0 +1,260 @@
+"""Bodies of the flow, aggregate and table statistics requests and replies.
+
+Flow and aggregate statistics have three forms, like FLOW_MOD (see `flow_wire`):
+OpenFlow 1.0 OFPST_FLOW / OFPST_AGGREGATE (ofp_match, table id, 16-bit out_port), the
+Nicira NXST_FLOW / NXST_AGGREGATE (out_port, NXM match with an optional cookie filter;
+flow entries add idle and hard ages), and OpenFlow 1.1+ OFPMP_FLOW / OFPMP_AGGREGATE
+(table id, 32-bit out_port, out_group, cookie filter, OXM match; flow entries carry flags
+in 1.3+ and importance in 1.4+).  A request's or reply's `nxm` selects the Nicira form in
+OpenFlow 1.0.  OpenFlow 1.5's flow-stats entries (OXS statistics) are not implemented.
+
+Table statistics: OpenFlow 1.0's 64-byte entry (name, wildcards, max entries, counters) and
+OpenFlow 1.3+'s 24-byte one (counters only).  1.1 and 1.2's long entries are not implemented.
+
+Each decoder takes (version, body after the multipart header, or after the Nicira vendor,
+subtype and padding) and returns the message's fields; each encoder returns that body.
+"""
+from __future__ import annotations
+
+import struct
+
+from pyvswitch.ofproto.protocol import flow_wire as W
+from pyvswitch.ofproto.protocol import match10, nx_match
+from pyvswitch.ofproto.protocol import messages as m
+from pyvswitch.ofproto.protocol.errors import BAD_LEN, BAD_STAT, DecodeError
+from pyvswitch.ofproto.protocol.ports import port_from_wire32, port_to_wire32
+from pyvswitch.ofproto.protocol.versions import OFP10, OFP13, OFP14, OFP15
+
+OFPST_FLOW = 1
+OFPST_AGGREGATE = 2
+OFPST_TABLE = 3
+NXST_FLOW = 0
+NXST_AGGREGATE = 1
+
+_REQUEST_10 = struct.Struct("!BxH")                 # after the ofp_match
+_REQUEST_NX = struct.Struct("!HHB3x")
+_REQUEST_11 = struct.Struct("!B3xII4xQQ")
+_AGGREGATE_REPLY = struct.Struct("!QQI4x")
+_FLOW_10 = struct.Struct("!HBx")                    # then ofp_match, then _FLOW_10_TAIL
+_FLOW_10_TAIL = struct.Struct("!IIHHH6xQQQ")
+_FLOW_NX = struct.Struct("!HBxIIHHHHHHQQQ")
+_FLOW_11 = struct.Struct("!HBxIIHHHHH2xQQQ")
+_TABLE_10 = struct.Struct("!B3x32sIIIQQ")
+_TABLE_13 = struct.Struct("!B3xIQQ")
+
+
+def _need(layout: struct.Struct, body: bytes, offset: int = 0) -> tuple:
+    if len(body) - offset < layout.size:
+        raise DecodeError(BAD_LEN, "statistics body too short")
+    return layout.unpack_from(body, offset)
+
+
+# ---- flow and aggregate requests (one layout each) ---------------------------------------
+
+def decode_request_10(version: int, body: bytes) -> dict:
+    match = match10.decode(body)
+    table_id, out_port = _need(_REQUEST_10, body, match10.OFP10_MATCH.size)
+    if len(body) != match10.OFP10_MATCH.size + _REQUEST_10.size:
+        raise DecodeError(BAD_LEN, "flow statistics request is %d bytes" % len(body))
+    return {"match": match, "table_id": table_id, "out_port": out_port}
+
+
+def encode_request_10(message) -> bytes:
+    return match10.encode(message.match) + _REQUEST_10.pack(message.table_id,
+                                                            message.out_port & 0xFFFF)
+
+
+def decode_request_nx(version: int, body: bytes) -> dict:
+    out_port, match_len, table_id = _need(_REQUEST_NX, body)
+    match, cookie, cookie_mask, end = nx_match.decode_nxm(body, _REQUEST_NX.size, match_len,
+                                                          allow_cookie=True)
+    if end != len(body):
+        raise DecodeError(BAD_LEN, "trailing bytes after the nx_match")
+    return {"match": match, "table_id": table_id, "out_port": out_port, "cookie": cookie,
+            "cookie_mask": cookie_mask, "nxm": True}
+
+
+def encode_request_nx(message) -> bytes:
+    entries = nx_match.encode_entries(message.match, nx_match.NXM, message.cookie,
+                                      message.cookie_mask)
+    return (_REQUEST_NX.pack(message.out_port & 0xFFFF, len(entries), message.table_id)
+            + entries + nx_match.padding(len(entries)))
+
+
+def decode_request_11(version: int, body: bytes) -> dict:
+    table_id, out_port, out_group, cookie, cookie_mask = _need(_REQUEST_11, body)
+    match, end = nx_match.decode_oxm_match(body, _REQUEST_11.size)
+    if end != len(body):
+        raise DecodeError(BAD_LEN, "trailing bytes after the match")
+    return {"match": match, "table_id": table_id, "out_port": port_from_wire32(out_port),
+            "out_group": out_group, "cookie": cookie, "cookie_mask": cookie_mask}
+
+
+def encode_request_11(message) -> bytes:
+    return (_REQUEST_11.pack(message.table_id, port_to_wire32(message.out_port),
+                             message.out_group, message.cookie, message.cookie_mask)
+            + nx_match.encode_oxm_match(message.match, message.version))
+
+
+# ---- aggregate reply ------------------------------------------------------------------------
+
+def decode_aggregate_reply(version: int, body: bytes) -> dict:
+    if len(body) != _AGGREGATE_REPLY.size:
+        raise DecodeError(BAD_LEN, "aggregate reply is %d bytes" % len(body))
+    packets, byte_count, flows = _AGGREGATE_REPLY.unpack(body)
+    return {"packet_count": packets, "byte_count": byte_count, "flow_count": flows}
+
+
+def encode_aggregate_reply(message: m.AggregateStatsReply) -> bytes:
+    return _AGGREGATE_REPLY.pack(message.packet_count, message.byte_count,
+                                 message.flow_count)
+
+
+# ---- flow statistics replies ----------------------------------------------------------------
+
+def _entries(body: bytes, decode_one) -> tuple:
+    flows, offset = [], 0
+    while offset < len(body):
+        if len(body) - offset < 2:
+            raise DecodeError(BAD_LEN, "flow statistics entry truncated")
+        (length,) = struct.unpack_from("!H", body, offset)
+        if length < 8 or offset + length > len(body):
+            raise DecodeError(BAD_LEN, "flow statistics entry length %d" % length)
+        flows.append(decode_one(body[offset:offset + length]))
+        offset += length
+    return tuple(flows)
+
+
+def _with_length(entry: bytes) -> bytes:
+    return struct.pack("!H", len(entry)) + entry[2:]
+
+
+def decode_flow_reply_10(version: int, body: bytes) -> dict:
+    def one(entry: bytes) -> m.FlowStats:
+        _, table_id = _need(_FLOW_10, entry)
+        match = match10.decode(entry, _FLOW_10.size)
+        tail = _FLOW_10.size + match10.OFP10_MATCH.size
+        (sec, nsec, priority, idle, hard, cookie, packets, byte_count) = _need(
+            _FLOW_10_TAIL, entry, tail)
+        return m.FlowStats(table_id=table_id, duration_sec=sec, duration_nsec=nsec,
+                           priority=priority, idle_timeout=idle, hard_timeout=hard,
+                           cookie=cookie, packet_count=packets, byte_count=byte_count,
+                           match=match, actions=W.decode_actions(
+                               version, entry[tail + _FLOW_10_TAIL.size:]))
+    return {"flows": _entries(body, one)}
+
+
+def encode_flow_entry_10(version: int, flow: m.FlowStats) -> bytes:
+    return _with_length(
+        _FLOW_10.pack(0, flow.table_id) + match10.encode(flow.match)
+        + _FLOW_10_TAIL.pack(flow.duration_sec, flow.duration_nsec, flow.priority,
+                             flow.idle_timeout, flow.hard_timeout, flow.cookie,
+                             flow.packet_count, flow.byte_count)
+        + W.encode_actions(version, flow.actions, flow.match))
+
+
+def decode_flow_reply_nx(version: int, body: bytes) -> dict:
+    def one(entry: bytes) -> m.FlowStats:
+        (_, table_id, sec, nsec, priority, idle, hard, match_len, idle_age, hard_age,
+         cookie, packets, byte_count) = _need(_FLOW_NX, entry)
+        match, _, _, end = nx_match.decode_nxm(entry, _FLOW_NX.size, match_len, strict=False)
+        return m.FlowStats(table_id=table_id, duration_sec=sec, duration_nsec=nsec,
+                           priority=priority, idle_timeout=idle, hard_timeout=hard,
+                           cookie=cookie, packet_count=packets, byte_count=byte_count,
+                           match=match, actions=W.decode_actions(version, entry[end:]),
+                           idle_age=idle_age - 1 if idle_age else None,
+                           hard_age=hard_age - 1 if hard_age else None)
+    return {"flows": _entries(body, one), "nxm": True}
+
+
+def _age(age) -> int:
+    # NXST_FLOW carries an age plus one, so that 0 can mean "unknown".
+    return 0 if age is None else min(age + 1, 0xFFFF)
+
+
+def encode_flow_entry_nx(version: int, flow: m.FlowStats) -> bytes:
+    entries = nx_match.encode_entries(flow.match, nx_match.NXM)
+    return _with_length(
+        _FLOW_NX.pack(0, flow.table_id, flow.duration_sec, flow.duration_nsec, flow.priority,
+                      flow.idle_timeout, flow.hard_timeout, len(entries), _age(flow.idle_age),
+                      _age(flow.hard_age), flow.cookie, flow.packet_count, flow.byte_count)
+        + entries + nx_match.padding(len(entries))
+        + W.encode_actions(version, flow.actions, flow.match))
+
+
+def decode_flow_reply_11(version: int, body: bytes) -> dict:
+    if version >= OFP15:
+        raise DecodeError(BAD_STAT, "OpenFlow 1.5 flow statistics are not implemented")
+
+    def one(entry: bytes) -> m.FlowStats:
+        (_, table_id, sec, nsec, priority, idle, hard, raw_flags, importance, cookie,
+         packets, byte_count) = _need(_FLOW_11, entry)
+        match, end = nx_match.decode_oxm_match(entry, _FLOW_11.size, strict=False)
+        flags = (W.flags_from_wire(version, raw_flags, reject_unknown=False)
+                 if version >= OFP13 else 0)
+        return m.FlowStats(table_id=table_id, duration_sec=sec, duration_nsec=nsec,
+                           priority=priority, idle_timeout=idle, hard_timeout=hard,
+                           cookie=cookie, packet_count=packets, byte_count=byte_count,
+                           match=match, flags=flags,
+                           importance=importance if version >= OFP14 else 0,
+                           actions=W.decode_instructions(version, entry[end:]))
+    return {"flows": _entries(body, one)}
+
+
+def encode_flow_entry_11(version: int, flow: m.FlowStats) -> bytes:
+    if version >= OFP15:
+        raise ValueError("OpenFlow 1.5 flow statistics are not implemented")
+    flags = W.flags_to_wire(version, flow.flags) if version >= OFP13 else 0
+    return _with_length(
+        _FLOW_11.pack(0, flow.table_id, flow.duration_sec, flow.duration_nsec, flow.priority,
+                      flow.idle_timeout, flow.hard_timeout, flags,
+                      flow.importance if version >= OFP14 else 0, flow.cookie,
+                      flow.packet_count, flow.byte_count)
+        + nx_match.encode_oxm_match(flow.match, version)
+        + W.encode_instructions(version, flow.actions, flow.match))
+
+
+def encode_flow_entry(version: int, nxm: bool, flow: m.FlowStats) -> bytes:
+    if version == OFP10:
+        return (encode_flow_entry_nx if nxm else encode_flow_entry_10)(version, flow)
+    return encode_flow_entry_11(version, flow)
+
+
+def encode_flow_reply(message: m.FlowStatsReply) -> bytes:
+    return b"".join(encode_flow_entry(message.version, message.nxm, flow)
+                    for flow in message.flows)
+
+
+# ---- table statistics -----------------------------------------------------------------------
+
+def decode_table_reply(version: int, body: bytes) -> dict:
+    layout = _TABLE_10 if version == OFP10 else _TABLE_13
+    if version != OFP10 and version < OFP13:
+        raise DecodeError(BAD_STAT, "OpenFlow 1.1/1.2 table statistics are not implemented")
+    if len(body) % layout.size:
+        raise DecodeError(BAD_LEN, "table statistics of %d bytes" % len(body))
+    tables = []
+    for offset in range(0, len(body), layout.size):
+        if version == OFP10:
+            table_id, name, wildcards, max_entries, active, lookups, matched = \
+                layout.unpack_from(body, offset)
+            tables.append(m.TableStats(
+                table_id=table_id, name=name.split(b"\0", 1)[0].decode("utf-8", "replace"),
+                wildcards=wildcards, max_entries=max_entries, active_count=active,
+                lookup_count=lookups, matched_count=matched))
+        else:
+            table_id, active, lookups, matched = layout.unpack_from(body, offset)
+            tables.append(m.TableStats(table_id=table_id, active_count=active,
+                                       lookup_count=lookups, matched_count=matched))
+    return {"tables": tuple(tables)}
+
+
+def encode_table_reply(message: m.TableStatsReply) -> bytes:
+    if message.version == OFP10:
+        return b"".join(_TABLE_10.pack(t.table_id, t.name.encode("utf-8")[:31], t.wildcards,
+                                       t.max_entries, t.active_count, t.lookup_count,
+                                       t.matched_count) for t in message.tables)
+    if message.version < OFP13:
+        raise ValueError("OpenFlow 1.1/1.2 table statistics are not implemented")
+    return b"".join(_TABLE_13.pack(t.table_id, t.active_count, t.lookup_count,
+                                   t.matched_count) for t in message.tables)

@@ -1,0 +1,88 @@
+"""Pieces every flow-table message shares on the wire: matches in their three encodings,
+flow_mod flags per version, port numbers, and the bridge to the actions codec.
+
+A flow-table message carries its match one of three ways, named as `FlowMod.wire` names
+them: "of10" (OpenFlow 1.0's fixed ofp_match), "nxm" (a Nicira extended match, OpenFlow 1.0
+NXT_/NXST_ messages) and "oxm" (OpenFlow 1.2+ ofp_match of type OXM).  OpenFlow 1.1's
+88-byte standard match is not implemented: a 1.1 match must be of type OXM, as Open vSwitch
+also accepts, and anything else is refused with OFPBMC_BAD_TYPE.
+
+Flags: `FlowMod.flags` uses Open vSwitch's version-independent bits (messages.OFPFF_*);
+`FLOW_MOD_FLAGS` maps them onto each version's wire bits.  In OpenFlow 1.0 and 1.1 an add
+always resets counters and no bit says so; decoding such an add sets OFPFF_RESET_COUNTS.
+
+Actions and instructions are the actions codec's (`actions_wire`), imported when first
+needed; an empty action list needs no codec at all.
+"""
+from __future__ import annotations
+
+from pyvswitch.ofproto.protocol import messages as m
+from pyvswitch.ofproto.protocol.errors import FLOW_MOD_BAD_FLAGS, DecodeError
+from pyvswitch.ofproto.protocol.versions import OFP10, OFP12, OFP13, OFP15
+
+WIRE_OF10 = "of10"
+WIRE_NXM = "nxm"
+WIRE_OXM = "oxm"
+
+# (version-independent flag, wire bit, first version, last version)
+FLOW_MOD_FLAGS = [
+    (m.OFPFF_SEND_FLOW_REM, 1 << 0, OFP10, OFP15),
+    (m.OFPFF_CHECK_OVERLAP, 1 << 1, OFP10, OFP15),
+    (m.OFPFF_EMERG, 1 << 2, OFP10, OFP10),
+    (m.OFPFF_RESET_COUNTS, 1 << 2, OFP12, OFP15),
+    (m.OFPFF_NO_PKT_COUNTS, 1 << 3, OFP13, OFP15),
+    (m.OFPFF_NO_BYT_COUNTS, 1 << 4, OFP13, OFP15),
+]
+
+
+def flags_to_wire(version: int, flags: int) -> int:
+    return sum(wire for flag, wire, first, last in FLOW_MOD_FLAGS
+               if flags & flag and first <= version <= last)
+
+
+def flags_from_wire(version: int, raw: int, *, reject_unknown: bool = True) -> int:
+    flags = 0
+    for flag, wire, first, last in FLOW_MOD_FLAGS:
+        if raw & wire and first <= version <= last:
+            flags |= flag
+            raw &= ~wire
+    if raw and reject_unknown:
+        raise DecodeError(FLOW_MOD_BAD_FLAGS, "unknown flow_mod flags %#x" % raw)
+    return flags
+
+
+def decode_actions(version: int, data: bytes) -> tuple:
+    """An OpenFlow 1.0 / NXM action list."""
+    if not data:
+        return ()
+    from pyvswitch.ofproto.protocol import actions_wire
+    return actions_wire.decode_actions(version, data)
+
+
+def _context(match) -> dict:
+    # Setting a transport port encodes differently for TCP, UDP and SCTP: the flow's match
+    # says which one the actions act on.
+    if match is not None and match.get("nw_proto")[1]:
+        return {"ip_proto": match.get("nw_proto")[0]}
+    return {}
+
+
+def encode_actions(version: int, actions, match=None) -> bytes:
+    if not actions:
+        return b""
+    from pyvswitch.ofproto.protocol import actions_wire
+    return actions_wire.encode_actions(version, tuple(actions), **_context(match))
+
+
+def decode_instructions(version: int, data: bytes) -> tuple:
+    if not data:
+        return ()
+    from pyvswitch.ofproto.protocol import actions_wire
+    return actions_wire.decode_instructions(version, data)
+
+
+def encode_instructions(version: int, actions, match=None) -> bytes:
+    if not actions:
+        return b""
+    from pyvswitch.ofproto.protocol import actions_wire
+    return actions_wire.encode_instructions(version, tuple(actions), **_context(match))

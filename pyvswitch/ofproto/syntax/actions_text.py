@@ -1,0 +1,698 @@
+"""Action lists in ovs-ofctl syntax (ovs-actions(7)), parsed into ofpact objects and printed.
+
+Two tables drive it: `_PARSERS` maps an action keyword to a function of its argument text
+returning one ofpact, and `_PRINTERS` maps an ofpact class to a function returning its text.
+Adding an action means one entry in each.  A bare word that is no keyword is an output port
+(`2`, `LOCAL`, `NORMAL`, a port name); `CONTROLLER` is the controller action.
+
+Where ovs-ofctl keeps how an action was written (load vs set_field, strip_vlan vs pop_vlan,
+set_tunnel vs set_tunnel64, dec_ttl vs dec_ttl(0)) the parser records it in the object and
+the printer honours it.  Instructions (meter, clear_actions, write_actions, write_metadata,
+goto_table) must come in OpenFlow's order, each at most once, at the top level only;
+`drop` stands alone; `conjunction` goes with nothing but `note`.  Actions pyvswitch does not
+model (ct, nat, encap, ...) are refused rather than dropped.
+"""
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+from pyvswitch import fields as F
+from pyvswitch.ofproto import ofpact as A
+from pyvswitch.ofproto.syntax import values
+from pyvswitch.ofproto.syntax.learn_text import format_learn, parse_learn
+from pyvswitch.ofproto.syntax.lexer import FlowSyntaxError, PortNames, split_args, split_items
+
+_REASONS = {"no_match": A.OFPR_NO_MATCH, "action": A.OFPR_ACTION,
+            "invalid_ttl": A.OFPR_INVALID_TTL, "action_set": 3, "group": 4, "packet_out": 5}
+_REASON_NAMES = {number: name for name, number in _REASONS.items()}
+_MULTIPATH_FIELDS = ("eth_src", "symmetric_l4", "symmetric_l3l4", "symmetric_l3l4+udp",
+                     "nw_src", "nw_dst", "symmetric_l3")
+_MULTIPATH_ALGORITHMS = ("modulo_n", "hash_threshold", "hrw", "iter_hash")
+_BUNDLE_ALGORITHMS = ("active_backup", "hrw")
+#: Actions ovs-ofctl knows that pyvswitch does not model yet.
+_UNSUPPORTED = ("ct", "ct_clear", "nat", "encap", "decap", "dec_nsh_ttl", "delete_field",
+                "set_mpls_tc_", "debug_recirc", "debug_slow")
+_INSTRUCTION_NAMES = {A.Meter: "meter", A.ClearActions: "clear_actions",
+                      A.WriteActions: "write_actions", A.WriteMetadata: "write_metadata",
+                      A.GotoTable: "goto_table"}
+_INSTRUCTION_RANK = {A.Meter: 0, A.ClearActions: 2, A.WriteActions: 3, A.WriteMetadata: 4,
+                     A.GotoTable: 5}
+_APPLY_RANK = 1
+
+
+class _Context:
+    def __init__(self, ports: PortNames):
+        self.ports = ports
+
+
+def _number(text: str, bits: int = 64) -> int:
+    value = values.parse_number(text)
+    if value >> bits:
+        raise FlowSyntaxError("invalid numeric format %s" % text)
+    return value
+
+
+def _port(text: str, ctx: _Context, what: str = "output to unknown port") -> int:
+    port = values.parse_port(text.strip(), ctx.ports)
+    if port is None:
+        raise FlowSyntaxError("%s: %s" % (text, what))
+    return port
+
+
+def _arrow(text: str) -> tuple[str, str]:
+    source, arrow, dest = text.partition("->")
+    if not arrow:
+        raise FlowSyntaxError("%s: missing `->'" % text)
+    return source.strip(), dest.strip()
+
+
+# ---- parsers ---------------------------------------------------------------------------
+
+def _output_to(port: int, max_len: int = 0):
+    if port == A.OFPP_CONTROLLER:
+        return A.Controller(max_len=max_len or 0xFFFF)
+    return A.Output(port, max_len)
+
+
+def _parse_output(text: str, ctx: _Context):
+    if text.startswith("port=") or ",max_len=" in text:
+        port_text = max_len = None
+        for key, value in split_items(text):
+            if key == "port":
+                port_text = value
+            elif key == "max_len":
+                max_len = _number(value, 16)
+            else:
+                raise FlowSyntaxError("%s: unknown argument to output" % key)
+        if port_text is None:
+            raise FlowSyntaxError("output: missing port")
+        if values.lookup_field(port_text.split("[", 1)[0]) is not None and "[" in port_text:
+            return A.OutputReg(values.parse_subfield(port_text), max_len or 0)
+        return A.Output(_port(port_text, ctx), max_len or 0)
+    if "[" in text:
+        return A.OutputReg(values.parse_subfield(text))
+    return _output_to(_port(text, ctx))
+
+
+def _parse_controller(text: str, ctx: _Context):
+    if not text:
+        return A.Controller(style="controller")
+    number = values.parse_int(text)
+    if number is not None:
+        if number > 0xFFFF:
+            raise FlowSyntaxError("invalid numeric format %s" % text)
+        return A.Controller(max_len=number, style="controller")
+    args: dict = {"style": "controller"}
+    for key, value in split_items(text):
+        if key == "reason":
+            if value not in _REASONS:
+                raise FlowSyntaxError("unknown reason \"%s\"" % value)
+            args["reason"] = _REASONS[value]
+        elif key == "max_len":
+            args["max_len"] = _number(value, 16)
+        elif key == "id":
+            args["controller_id"] = _number(value, 16)
+        elif key == "userdata":
+            try:
+                args["userdata"] = bytes.fromhex(value.replace(".", ""))
+            except ValueError:
+                raise FlowSyntaxError("%s: bad userdata" % value) from None
+        elif key == "pause":
+            args["pause"] = True
+        elif key == "meter_id":
+            args["meter_id"] = _number(value, 32)
+        else:
+            raise FlowSyntaxError("%s: unknown controller action argument" % key)
+    return A.Controller(**args)
+
+
+def _parse_enqueue(text: str, ctx: _Context):
+    parts = text.split(":") if ":" in text else split_args(text)
+    if len(parts) != 2 or not all(parts):
+        raise FlowSyntaxError('"enqueue" syntax is "enqueue:PORT:QUEUE" or "enqueue(PORT,QUEUE)"')
+    return A.Enqueue(_port(parts[0], ctx), _number(parts[1], 32))
+
+
+def _parse_table(text: str) -> Optional[int]:
+    if not text or text == "255":
+        return None
+    table = values.parse_int(text)
+    if table is None or table > 254:
+        raise FlowSyntaxError("%s: resubmit to unknown table" % text)
+    return table
+
+
+def _parse_resubmit(text: str, ctx: _Context):
+    args = split_args(text)
+    if len(args) == 1 and text.strip() and "," not in text:
+        port = _port(args[0], ctx, "resubmit to unknown port")
+        return A.Resubmit(in_port=A.OFPP_UNSET if port == A.OFPP_IN_PORT else port)
+    if len(args) > 3:
+        raise FlowSyntaxError("%s: too many arguments to resubmit" % text)
+    args += [""] * (3 - len(args))
+    port = A.OFPP_UNSET
+    if args[0]:
+        port = _port(args[0], ctx, "resubmit to unknown port")
+        if port == A.OFPP_IN_PORT:
+            port = A.OFPP_UNSET
+    table = _parse_table(args[1])
+    if args[2] and args[2] != "ct":
+        raise FlowSyntaxError('%s: unknown resubmit option "%s"' % (text, args[2]))
+    if port == A.OFPP_UNSET and table is None:
+        raise FlowSyntaxError('at least one "in_port" or "table" must be specified on resubmit')
+    return A.Resubmit(port, table, args[2] == "ct")
+
+
+def _parse_set_field(text: str, ctx: _Context):
+    value_text, dst_text = _arrow(text)
+    field = values.lookup_field(dst_text)
+    if field is None:
+        raise FlowSyntaxError("%s is not a valid OXM field name" % dst_text)
+    if not field.writable:
+        raise FlowSyntaxError("%s is read-only" % dst_text)
+    value, mask = values.parse_value(field, value_text, ctx.ports)
+    full = field.value_mask
+    return A.SetField(field.name, value & full, full if mask is None else mask & full)
+
+
+def _parse_load(text: str, ctx: _Context):
+    value_text, dst_text = _arrow(text)
+    dst = values.parse_subfield(dst_text)
+    value = values.parse_int(value_text)
+    if value is None:
+        field = F.FIELDS[dst.field]
+        try:
+            value, _ = values.parse_value(field, value_text, ctx.ports)
+        except FlowSyntaxError:
+            raise FlowSyntaxError("%s: bad syntax for load value" % text) from None
+    if value >> dst.n_bits:
+        raise FlowSyntaxError("%s: value %s does not fit into %d bits"
+                              % (text, value_text, dst.n_bits))
+    return A.Load(dst, value)
+
+
+def _parse_move(text: str, ctx: _Context):
+    src_text, dst_text = _arrow(text)
+    src = values.parse_subfield(src_text)
+    dst = values.parse_subfield(dst_text)
+    if src.n_bits != dst.n_bits:
+        raise FlowSyntaxError("%s: source field is %d bits wide but destination is %d bits wide"
+                              % (text, src.n_bits, dst.n_bits))
+    return A.Move(src, dst)
+
+
+def _parse_mac_action(cls):
+    def parse(text: str, ctx: _Context):
+        mac = values.parse_mac(text)
+        if mac is None:
+            raise FlowSyntaxError("%s: invalid Ethernet address" % text)
+        return cls(mac)
+    return parse
+
+
+def _parse_ipv4_action(cls):
+    def parse(text: str, ctx: _Context):
+        ip = values.parse_ipv4(text)
+        if ip is None:
+            raise FlowSyntaxError("%s: invalid IP address" % text)
+        return cls(ip)
+    return parse
+
+
+def _parse_int_action(cls, bits: int):
+    def parse(text: str, ctx: _Context):
+        return cls(_number(text, bits))
+    return parse
+
+
+def _parse_tos(text: str, ctx: _Context):
+    tos = _number(text, 8)
+    if tos & ~0xFC:
+        raise FlowSyntaxError("%s: not a valid TOS" % text)
+    return A.SetIpDscp(tos)
+
+
+def _parse_ecn(text: str, ctx: _Context):
+    ecn = _number(text, 8)
+    if ecn > 3:
+        raise FlowSyntaxError("%s: not a valid ECN" % text)
+    return A.SetIpEcn(ecn)
+
+
+def _parse_vlan_vid(text: str, ctx: _Context):
+    vid = _number(text, 16)
+    if vid > 0xFFF:
+        raise FlowSyntaxError("%s: not a valid VLAN VID" % text)
+    return A.SetVlanVid(vid)
+
+
+def _parse_vlan_pcp(text: str, ctx: _Context):
+    pcp = _number(text, 8)
+    if pcp > 7:
+        raise FlowSyntaxError("%s: not a valid VLAN PCP" % text)
+    return A.SetVlanPcp(pcp)
+
+
+def _parse_push_vlan(text: str, ctx: _Context):
+    ethertype = _number(text, 16)
+    if ethertype not in (F.ETH_TYPE_VLAN, F.ETH_TYPE_VLAN_8021AD):
+        raise FlowSyntaxError("%s: not a valid VLAN ethertype" % text)
+    return A.PushVlan(ethertype)
+
+
+def _parse_set_tunnel(wide: bool):
+    def parse(text: str, ctx: _Context):
+        tun_id = _number(text, 64)
+        return A.SetTunnel(tun_id, wide or tun_id > 0xFFFFFFFF)
+    return parse
+
+
+def _parse_dec_ttl(text: str, ctx: _Context):
+    if not text:
+        return A.DecTtl()
+    ids = []
+    for arg in split_args(text):
+        number = values.parse_int(arg)
+        ids.append(number if number is not None else 0)
+    return A.DecTtl(tuple(ids), explicit_ids=True)
+
+
+def _parse_note(text: str, ctx: _Context):
+    digits = text.replace(".", "")
+    if len(digits) % 2 or any(c not in "0123456789abcdefABCDEF" for c in digits):
+        raise FlowSyntaxError("bad hex digit in `note' argument")
+    data = bytes.fromhex(digits)
+    # NXAST_NOTE is padded to a multiple of 8 bytes, and ovs-ofctl shows the padding as part
+    # of the note, so the note is kept as it will travel (10 header bytes + data + zeros).
+    return A.Note(data + bytes(-(10 + len(data)) % 8))
+
+
+def _parse_conjunction(text: str, ctx: _Context):
+    args = split_args(text)
+    clause_text = args[1] if len(args) == 2 else ""
+    k_text, slash, n_text = clause_text.partition("/")
+    conj_id, k, n = (values.parse_int(args[0]), values.parse_int(k_text),
+                     values.parse_int(n_text))
+    if len(args) != 2 or not slash or None in (conj_id, k, n):
+        raise FlowSyntaxError('"conjunction" syntax is "conjunction(id,i/n)"')
+    if n < 2 or n > 64:
+        raise FlowSyntaxError("number of clauses must be between 2 and 64")
+    if k < 1 or k > n:
+        raise FlowSyntaxError("clause index must be less than or equal to number of clauses"
+                              if k > n else "clause index must be positive")
+    return A.Conjunction(conj_id, k - 1, n)
+
+
+def _parse_fin_timeout(text: str, ctx: _Context):
+    timeouts = {}
+    for key, value in split_items(text):
+        if key not in ("idle_timeout", "hard_timeout"):
+            raise FlowSyntaxError("invalid key '%s' in 'fin_timeout' argument" % key)
+        timeouts[key] = _number(value, 16)
+    return A.FinTimeout(**timeouts)
+
+
+def _parse_check_pkt_larger(text: str, ctx: _Context):
+    # The lexer gives "(N)" to the key and leaves "->DST" as the following item, so the
+    # flow parser rejoins them before calling here: text is "N)->DST" or "N->DST".
+    length_text, dst_text = _arrow(text.replace(")", ""))
+    return A.CheckPktLarger(_number(length_text, 16), values.parse_subfield(dst_text))
+
+
+def _parse_multipath(text: str, ctx: _Context):
+    args = split_args(text)
+    if len(args) != 6:
+        raise FlowSyntaxError("%s: not enough arguments to multipath action" % text)
+    fields, basis, algorithm, max_link, arg, dst = args
+    if fields not in _MULTIPATH_FIELDS:
+        raise FlowSyntaxError("%s: unknown fields `%s'" % (text, fields))
+    if algorithm not in _MULTIPATH_ALGORITHMS:
+        raise FlowSyntaxError("%s: unknown algorithm `%s'" % (text, algorithm))
+    n_links = _number(max_link, 16) + 1
+    subfield = values.parse_subfield(dst)
+    if n_links > 1 << min(subfield.n_bits, 16):
+        raise FlowSyntaxError("%s: %d-bit destination field has %d possible values, less than "
+                              "specified n_links %d" % (text, subfield.n_bits,
+                                                        1 << subfield.n_bits, n_links))
+    return A.Multipath(fields, _number(basis, 16), algorithm, n_links - 1, _number(arg, 32),
+                       subfield)
+
+
+def _parse_bundle(with_dst: bool):
+    def parse(text: str, ctx: _Context):
+        args = split_args(text)
+        n_fixed = 5 if with_dst else 4
+        if len(args) < n_fixed + 1:
+            raise FlowSyntaxError("%s: not enough arguments to bundle action" % text)
+        fields, basis, algorithm, member_type = args[:4]
+        first = args[n_fixed]
+        label, colon, first_member = first.partition(":")
+        if label not in ("members", "slaves") or not colon:
+            raise FlowSyntaxError("%s: missing member delimiter, expected `members', got `%s'"
+                                  % (text, label))
+        if algorithm not in _BUNDLE_ALGORITHMS:
+            raise FlowSyntaxError("%s: unknown algorithm `%s'" % (text, algorithm))
+        if member_type != "ofport":
+            raise FlowSyntaxError("%s: unknown member_type `%s'" % (text, member_type))
+        members = tuple(_port(member, ctx) for member in [first_member] + args[n_fixed + 1:]
+                        if member)
+        dst = values.parse_subfield(args[4]) if with_dst else None
+        return A.Bundle(algorithm, fields, _number(basis, 16), members, dst)
+    return parse
+
+
+def _parse_sample(text: str, ctx: _Context):
+    args: dict = {}
+    for key, value in split_items(text):
+        if key in ("probability", "collector_set_id", "obs_domain_id", "obs_point_id"):
+            args[key] = _number(value, 16 if key == "probability" else 32)
+        elif key == "sampling_port":
+            args[key] = _port(value, ctx)
+        elif key in ("ingress", "egress"):
+            args["direction"] = key
+        else:
+            raise FlowSyntaxError('invalid key "%s" in "sample" argument' % key)
+    if not args.get("probability"):
+        raise FlowSyntaxError("non-zero \"probability\" must be specified on sample")
+    return A.Sample(**args)
+
+
+def _parse_write_metadata(text: str, ctx: _Context):
+    value_text, slash, mask_text = text.partition("/")
+    value = _number(value_text, 64)
+    mask = _number(mask_text, 64) if slash else 0xFFFFFFFFFFFFFFFF
+    return A.WriteMetadata(value & mask, mask)
+
+
+def _parse_goto_table(text: str, ctx: _Context):
+    table = values.parse_int(text)
+    if table is None or table > 254:
+        raise FlowSyntaxError("unknown table \"%s\"" % text)
+    return A.GotoTable(table)
+
+
+def _parse_meter(text: str, ctx: _Context):
+    return A.Meter(_number(text, 32))
+
+
+def _no_argument(make):
+    def parse(text: str, ctx: _Context):
+        return make()
+    return parse
+
+
+def _parse_stack(cls):
+    def parse(text: str, ctx: _Context):
+        return cls(values.parse_subfield(text))
+    return parse
+
+
+def _parse_mpls_ethertype(cls):
+    def parse(text: str, ctx: _Context):
+        return cls(_number(text, 16))
+    return parse
+
+
+_PARSERS: dict[str, Callable] = {
+    "output": _parse_output, "controller": _parse_controller, "enqueue": _parse_enqueue,
+    "resubmit": _parse_resubmit, "set_field": _parse_set_field, "load": _parse_load,
+    "move": _parse_move, "group": _parse_int_action(A.Group, 32),
+    "mod_dl_src": _parse_mac_action(A.SetEthSrc), "mod_dl_dst": _parse_mac_action(A.SetEthDst),
+    "mod_nw_src": _parse_ipv4_action(A.SetIpv4Src),
+    "mod_nw_dst": _parse_ipv4_action(A.SetIpv4Dst),
+    "mod_nw_tos": _parse_tos, "mod_nw_ecn": _parse_ecn,
+    "mod_nw_ttl": _parse_int_action(A.SetIpTtl, 8),
+    "mod_tp_src": _parse_int_action(A.SetL4SrcPort, 16),
+    "mod_tp_dst": _parse_int_action(A.SetL4DstPort, 16),
+    "mod_vlan_vid": _parse_vlan_vid, "mod_vlan_pcp": _parse_vlan_pcp,
+    "strip_vlan": _no_argument(lambda: A.StripVlan("strip_vlan")),
+    "pop_vlan": _no_argument(lambda: A.StripVlan("pop_vlan")),
+    "push_vlan": _parse_push_vlan,
+    "push_mpls": _parse_mpls_ethertype(A.PushMpls), "pop_mpls": _parse_mpls_ethertype(A.PopMpls),
+    "set_mpls_label": _parse_int_action(A.SetMplsLabel, 20),
+    "set_mpls_tc": _parse_int_action(A.SetMplsTc, 3),
+    "set_mpls_ttl": _parse_int_action(A.SetMplsTtl, 8),
+    "dec_mpls_ttl": _no_argument(A.DecMplsTtl),
+    "set_tunnel": _parse_set_tunnel(False), "set_tunnel64": _parse_set_tunnel(True),
+    "set_queue": _parse_int_action(A.SetQueue, 32), "pop_queue": _no_argument(A.PopQueue),
+    "dec_ttl": _parse_dec_ttl, "note": _parse_note, "conjunction": _parse_conjunction,
+    "fin_timeout": _parse_fin_timeout, "check_pkt_larger": _parse_check_pkt_larger,
+    "multipath": _parse_multipath, "bundle": _parse_bundle(False),
+    "bundle_load": _parse_bundle(True), "sample": _parse_sample,
+    "push": _parse_stack(A.StackPush), "pop": _parse_stack(A.StackPop),
+    "exit": _no_argument(A.Exit), "learn": lambda text, ctx: parse_learn(text, ctx.ports),
+    "write_metadata": _parse_write_metadata, "goto_table": _parse_goto_table,
+    "meter": _parse_meter, "clear_actions": _no_argument(A.ClearActions),
+}
+
+
+def _parse_list(text: str, ctx: _Context, top_level: bool) -> tuple:
+    items = list(split_items(text))
+    actions = []
+    instructions = []
+    saw_drop = False
+    index = 0
+    while index < len(items):
+        key, value = items[index]
+        index += 1
+        word = key.lower()
+        if word == "check_pkt_larger" and index < len(items) and items[index][0].startswith("->"):
+            value = value + items[index][0] + (":" + items[index][1] if items[index][1] else "")
+            index += 1
+        if word == "drop":
+            saw_drop = True
+            continue
+        if word in ("apply_actions",) and top_level:
+            actions.extend(_parse_list(value, ctx, False))
+            continue
+        if word in ("clone", "write_actions"):
+            nested = _parse_list(value, ctx, False)
+            action = A.Clone(nested) if word == "clone" else A.WriteActions(nested)
+        elif word in _PARSERS:
+            action = _PARSERS[word](value, ctx)
+        elif word in _UNSUPPORTED:
+            if word == "nat":
+                raise FlowSyntaxError('Cannot have NAT action outside of "ct" action')
+            raise FlowSyntaxError("%s action is not supported" % word)
+        elif not value:
+            port = values.parse_port(key, ctx.ports)
+            if port is None:
+                raise FlowSyntaxError("unknown action %s" % key)
+            action = _output_to(port)
+        else:
+            raise FlowSyntaxError("unknown action %s" % key)
+        if type(action) in _INSTRUCTION_RANK:
+            if not top_level:
+                raise FlowSyntaxError("instruction %s not allowed here"
+                                      % _INSTRUCTION_NAMES[type(action)])
+            instructions.append(action)
+        else:
+            later = [i for i in instructions if _INSTRUCTION_RANK[type(i)] > _APPLY_RANK]
+            if later:
+                raise FlowSyntaxError(
+                    "invalid instruction ordering: apply_actions must appear before %s, "
+                    "for OpenFlow 1.1+ compatibility" % _INSTRUCTION_NAMES[type(later[0])])
+            actions.append(action)
+    if saw_drop and (actions or instructions):
+        raise FlowSyntaxError('"drop" must not be accompanied by any other action or instruction')
+    _check_instructions(instructions)
+    _check_conjunctions(actions)
+    meters = [i for i in instructions if isinstance(i, A.Meter)]
+    rest = sorted((i for i in instructions if not isinstance(i, A.Meter)),
+                  key=lambda i: _INSTRUCTION_RANK[type(i)])
+    return tuple(meters) + tuple(actions) + tuple(rest)
+
+
+def _check_instructions(instructions: list) -> None:
+    seen = set()
+    for position, instruction in enumerate(instructions):
+        kind = type(instruction)
+        if kind in seen:
+            raise FlowSyntaxError("instruction %s may be specified only once"
+                                  % _INSTRUCTION_NAMES[kind])
+        seen.add(kind)
+        for later in instructions[position + 1:]:
+            if _INSTRUCTION_RANK[type(later)] < _INSTRUCTION_RANK[kind]:
+                raise FlowSyntaxError(
+                    "invalid instruction ordering: %s must appear before %s, for OpenFlow "
+                    "1.1+ compatibility" % (_INSTRUCTION_NAMES[type(later)],
+                                            _INSTRUCTION_NAMES[kind]))
+
+
+_NAMES_FOR_ERRORS = {A.Output: "output", A.Controller: "controller", A.DecTtl: "dec_ttl",
+                     A.Resubmit: "resubmit", A.Load: "load", A.SetField: "set_field",
+                     A.Move: "move", A.Learn: "learn", A.Group: "group"}
+
+
+def _check_conjunctions(actions: list) -> None:
+    if not any(isinstance(a, A.Conjunction) for a in actions):
+        return
+    for action in actions:
+        if not isinstance(action, (A.Conjunction, A.Note)):
+            name = _NAMES_FOR_ERRORS.get(type(action), type(action).__name__.lower())
+            raise FlowSyntaxError('"conjunction" actions may be used along with "note" but not '
+                                  'any other kind of action (such as the "%s" action used here)'
+                                  % name)
+
+
+def parse_actions(text: str, ports: PortNames = PortNames()) -> tuple:
+    """A flow's actions (instructions included) from ovs-ofctl text; () for `drop`."""
+    return _parse_list(text, _Context(ports), True)
+
+
+# ---- printers --------------------------------------------------------------------------
+
+_OUTPUT_NAMES = {A.OFPP_IN_PORT: "IN_PORT", A.OFPP_TABLE: "TABLE", A.OFPP_NORMAL: "NORMAL",
+                 A.OFPP_FLOOD: "FLOOD", A.OFPP_ALL: "ALL", A.OFPP_LOCAL: "LOCAL"}
+
+
+def _format_output(action: A.Output, ports):
+    if action.max_len and action.port != A.OFPP_CONTROLLER:
+        return "output(port=%s,max_len=%d)" % (values.format_port(action.port, ports),
+                                              action.max_len)
+    if action.port in _OUTPUT_NAMES:
+        return _OUTPUT_NAMES[action.port]
+    if action.port == A.OFPP_CONTROLLER:
+        return "CONTROLLER:%d" % action.max_len
+    return "output:" + values.format_port(action.port, ports)
+
+
+def _format_controller(action: A.Controller, ports):
+    if (action.reason == A.OFPR_ACTION and not action.controller_id and not action.userdata
+            and not action.pause and action.meter_id is None):
+        return "CONTROLLER:%d" % action.max_len
+    args = []
+    if action.reason != A.OFPR_ACTION:
+        args.append("reason=" + _REASON_NAMES.get(action.reason, str(action.reason)))
+    if action.max_len != 0xFFFF:
+        args.append("max_len=%d" % action.max_len)
+    if action.controller_id:
+        args.append("id=%d" % action.controller_id)
+    if action.userdata:
+        args.append("userdata=" + ".".join("%02x" % b for b in action.userdata))
+    if action.pause:
+        args.append("pause")
+    if action.meter_id is not None:
+        args.append("meter_id=%d" % action.meter_id)
+    return "controller(%s)" % ",".join(args)
+
+
+def _format_resubmit(action: A.Resubmit, ports):
+    port = "" if action.in_port == A.OFPP_UNSET else values.format_port(action.in_port, ports)
+    if action.table_id is None and not action.with_ct_orig:
+        return "resubmit:" + port
+    text = "resubmit(%s,%s" % (port, "" if action.table_id is None else action.table_id)
+    return text + (",ct)" if action.with_ct_orig else ")")
+
+
+def _format_set_field(action: A.SetField, ports):
+    field = F.FIELDS[action.field]
+    text = values.format_immediate(field, action.value)
+    if action.mask != field.value_mask:
+        text += "/" + values.format_immediate(field, action.mask)
+    return "set_field:%s->%s" % (text, values.ovs_name(field))
+
+
+def _format_bundle(action: A.Bundle, ports):
+    head = "bundle_load" if action.dst is not None else "bundle"
+    args = [action.fields, str(action.basis), action.algorithm, "ofport"]
+    if action.dst is not None:
+        args.append(values.format_subfield(action.dst))
+    members = ",".join(values.format_port(port, ports) for port in action.members)
+    return "%s(%s,members:%s)" % (head, ",".join(args), members)
+
+
+def _format_sample(action: A.Sample, ports):
+    text = ("sample(probability=%d,collector_set_id=%d,obs_domain_id=%d,obs_point_id=%d"
+            % (action.probability, action.collector_set_id, action.obs_domain_id,
+               action.obs_point_id))
+    if action.sampling_port != A.OFPP_NONE:
+        text += ",sampling_port=" + values.format_port(action.sampling_port, ports)
+    if action.direction != "default":
+        text += "," + action.direction
+    return text + ")"
+
+
+def _format_fin_timeout(action: A.FinTimeout, ports):
+    args = []
+    if action.idle_timeout:
+        args.append("idle_timeout=%d" % action.idle_timeout)
+    if action.hard_timeout:
+        args.append("hard_timeout=%d" % action.hard_timeout)
+    return "fin_timeout(%s)" % ",".join(args)
+
+
+def _format_write_metadata(action: A.WriteMetadata, ports):
+    if action.mask == 0xFFFFFFFFFFFFFFFF:
+        return "write_metadata:%#x" % action.value
+    return "write_metadata:%#x/%#x" % (action.value, action.mask)
+
+
+_PRINTERS: dict[type, Callable] = {
+    A.Output: _format_output, A.Controller: _format_controller,
+    A.Enqueue: lambda a, p: "enqueue:%s:%d" % (values.format_port(a.port, p), a.queue_id),
+    A.OutputReg: lambda a, p: ("output(port=%s,max_len=%d)" % (values.format_subfield(a.src),
+                                                               a.max_len)
+                               if a.max_len else "output:" + values.format_subfield(a.src)),
+    A.Group: lambda a, p: "group:%d" % a.group_id,
+    A.SetVlanVid: lambda a, p: "mod_vlan_vid:%d" % a.vid,
+    A.SetVlanPcp: lambda a, p: "mod_vlan_pcp:%d" % a.pcp,
+    A.StripVlan: lambda a, p: a.style,
+    A.PushVlan: lambda a, p: "push_vlan:%#x" % a.ethertype,
+    A.PushMpls: lambda a, p: "push_mpls:0x%04x" % a.ethertype,
+    A.PopMpls: lambda a, p: "pop_mpls:0x%04x" % a.ethertype,
+    A.SetMplsLabel: lambda a, p: "set_mpls_label(%d)" % a.label,
+    A.SetMplsTc: lambda a, p: "set_mpls_tc(%d)" % a.tc,
+    A.SetMplsTtl: lambda a, p: "set_mpls_ttl(%d)" % a.ttl,
+    A.DecMplsTtl: lambda a, p: "dec_mpls_ttl",
+    A.SetEthSrc: lambda a, p: "mod_dl_src:" + values.format_mac(a.mac),
+    A.SetEthDst: lambda a, p: "mod_dl_dst:" + values.format_mac(a.mac),
+    A.SetIpv4Src: lambda a, p: "mod_nw_src:" + values.format_ipv4(a.ip),
+    A.SetIpv4Dst: lambda a, p: "mod_nw_dst:" + values.format_ipv4(a.ip),
+    A.SetIpDscp: lambda a, p: "mod_nw_tos:%d" % a.tos,
+    A.SetIpEcn: lambda a, p: "mod_nw_ecn:%d" % a.ecn,
+    A.SetIpTtl: lambda a, p: "mod_nw_ttl:%d" % a.ttl,
+    A.DecTtl: lambda a, p: ("dec_ttl(%s)" % ",".join(map(str, a.controller_ids))
+                            if a.explicit_ids else "dec_ttl"),
+    A.SetL4SrcPort: lambda a, p: "mod_tp_src:%d" % a.port,
+    A.SetL4DstPort: lambda a, p: "mod_tp_dst:%d" % a.port,
+    A.SetField: _format_set_field,
+    A.Load: lambda a, p: "load:%#x->%s" % (a.value, values.format_subfield(a.dst)),
+    A.Move: lambda a, p: "move:%s->%s" % (values.format_subfield(a.src),
+                                          values.format_subfield(a.dst)),
+    A.SetTunnel: lambda a, p: ("set_tunnel64:%#x" if a.wide else "set_tunnel:%#x") % a.tun_id,
+    A.SetQueue: lambda a, p: "set_queue:%d" % a.queue_id,
+    A.PopQueue: lambda a, p: "pop_queue",
+    A.Resubmit: _format_resubmit,
+    A.Clone: lambda a, p: "clone(%s)" % format_actions(a.actions, p),
+    A.StackPush: lambda a, p: "push:" + values.format_subfield(a.src),
+    A.StackPop: lambda a, p: "pop:" + values.format_subfield(a.dst),
+    A.Exit: lambda a, p: "exit",
+    A.Note: lambda a, p: "note:" + ".".join("%02x" % b for b in a.data),
+    A.Conjunction: lambda a, p: "conjunction(%d,%d/%d)" % (a.conj_id, a.clause + 1,
+                                                           a.n_clauses),
+    A.FinTimeout: _format_fin_timeout,
+    A.CheckPktLarger: lambda a, p: "check_pkt_larger(%d)->%s" % (
+        a.pkt_len, values.format_subfield(a.dst)),
+    A.Sample: _format_sample,
+    A.Multipath: lambda a, p: "multipath(%s,%d,%s,%d,%d,%s)" % (
+        a.fields, a.basis, a.algorithm, a.max_link, a.arg, values.format_subfield(a.dst)),
+    A.Bundle: _format_bundle,
+    A.Learn: lambda a, p: format_learn(a),
+    A.Meter: lambda a, p: "meter:%d" % a.meter_id,
+    A.ClearActions: lambda a, p: "clear_actions",
+    A.WriteActions: lambda a, p: "write_actions(%s)" % format_actions(a.actions, p),
+    A.WriteMetadata: _format_write_metadata,
+    A.GotoTable: lambda a, p: "goto_table:%d" % a.table_id,
+}
+
+
+def format_action(action, ports: Optional[PortNames] = None) -> str:
+    return _PRINTERS[type(action)](action, ports)
+
+
+def format_actions(actions, ports: Optional[PortNames] = None) -> str:
+    """ovs-ofctl's text for an action tuple; "drop" when it is empty."""
+    if not actions:
+        return "drop"
+    return ",".join(format_action(action, ports) for action in actions)
