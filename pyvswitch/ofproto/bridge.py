@@ -65,7 +65,9 @@ from pyvswitch.netdev.base import Netdev
 from pyvswitch.netdev.patch import PatchNetdev
 from pyvswitch.netdev.tunnel import TunnelConfig
 from pyvswitch.ofproto import ofpact, xlate
-from pyvswitch.ofproto.flow_table import OpenFlowTables
+from pyvswitch.ofproto.flow_table import ApplyResult, OpenFlowTables
+from pyvswitch.ofproto.protocol import action_errors, errors
+from pyvswitch.ofproto.table_config import MISS_CONTINUE
 from pyvswitch.ofproto.match import Match
 from pyvswitch.ofproto.patch import PatchPanel
 from pyvswitch.ofproto.protocol import messages as m
@@ -97,6 +99,7 @@ class Bridge:
         self.datapath_type = "system"
         self._macs = MacTable()
         self._tables = OpenFlowTables()
+        self._lookup = _TablesForTranslation(self._tables)
         self._fail_mode = "standalone"
         self._has_controllers = False
         self._forward_bpdu = False
@@ -144,7 +147,7 @@ class Bridge:
 
     def pipeline(self) -> xlate.Pipeline:
         """What translation reads of this bridge; call with the lock held."""
-        return xlate.Pipeline(self.name, self._tables, self._tables.version, self._snapshot,
+        return xlate.Pipeline(self.name, self._lookup, self._tables.version, self._snapshot,
                               self._macs)
 
     def _apply_side_effects(self, translation: xlate.Translation, n_packets: int,
@@ -154,14 +157,15 @@ class Bridge:
             return False
         for rule in translation.rules:
             self._tables.account(rule, n_packets, n_bytes, now)
+        for table_id, matched in translation.lookups:
+            self._tables.count_lookup(table_id, matched, n_packets)
         if not translation.learned:
             return False
-        result = self._tables.apply(translation.learned, now)
-        if result.error is not None:
-            log.warning("%s: learn action failed to add a flow (%s)", self.name,
-                        result.error.name)
-            return False
-        return True
+        result = self._tables.apply(translation.learned, now, atomic=False,
+                                    check_actions=_check_actions)
+        for _index, error in result.errors:
+            log.warning("%s: learn action failed to add a flow (%s)", self.name, error.name)
+        return bool(result.changed_tables)
 
     def _note_abort(self, translation: xlate.Translation, key: int) -> None:
         coverage.inc(translation.aborted)
@@ -187,18 +191,40 @@ class Bridge:
             self.datapath.invalidate()
 
     # ---- OpenFlow tables ----
-    def apply_flow_mods(self, flow_mods) -> "FlowModResult":
+    def apply_flow_mods(self, flow_mods) -> ApplyResult:
         """Applies FlowMod messages atomically (see pyvswitch.ofproto.flow_table)."""
         with self._lock:
-            result = self._tables.apply(list(flow_mods), self._clock())
-        if result.error is None:
+            result = self._tables.apply(list(flow_mods), self._clock(),
+                                        check_actions=_check_actions)
+        if result.changed_tables:
             self.datapath.invalidate()
         return result
+
+    def apply_each(self, flow_mods) -> list[ApplyResult]:
+        """Applies flow_mods each on its own (a failure does not undo the others), all
+        visible to packets at once; one result per flow_mod."""
+        flow_mods = list(flow_mods)
+        with self._lock:
+            result = self._tables.apply(flow_mods, self._clock(), atomic=False,
+                                        check_actions=_check_actions)
+        if result.changed_tables:
+            self.datapath.invalidate()
+        failed = dict(result.errors)
+        return [ApplyResult(result.version, ((0, failed[index]),) if index in failed else ())
+                for index in range(len(flow_mods))]
 
     def dump_flows(self, **filters) -> list:
         """The rules a flow-stats request selects (filters as OpenFlowTables.dump takes)."""
         with self._lock:
             return list(self._tables.dump(**filters))
+
+    def table_stats(self) -> list:
+        """messages.TableStats for every visible table (0-253)."""
+        with self._lock:
+            return [m.TableStats(table_id=table.table_id, active_count=table.n_rules,
+                                 lookup_count=table.lookup_count,
+                                 matched_count=table.matched_count)
+                    for table in self._tables.tables[:xlate.N_TABLES - 1]]
 
     def flow_now(self) -> float:
         return self._clock()
@@ -224,7 +250,7 @@ class Bridge:
         if self._fail_mode == "standalone" and not self._has_controllers:
             mods.append(m.FlowMod(version=0, xid=0, command=m.OFPFC_ADD, match=Match(),
                                   priority=0, actions=(ofpact.Output(ofpact.OFPP_NORMAL),)))
-        result = self._tables.apply(mods, now)
+        result = self._tables.apply(mods, now, internal=True)
         if result.error is not None:
             raise RuntimeError("flushing %s's flow tables failed: %s"
                                % (self.name, result.error.name))
@@ -356,6 +382,34 @@ class Bridge:
         self._snapshot = xlate.BridgeSnapshot(
             dict(self._of_to_dp), {dp: of for of, dp in self._of_to_dp.items()},
             dict(self._vlans), self._forward_bpdu, dict(self._patch_links), dict(self._tunnels))
+
+
+class _TablesForTranslation:
+    """OpenFlowTables as translation reads them (xlate.TableLookup)."""
+
+    __slots__ = ("_tables",)
+
+    def __init__(self, tables: OpenFlowTables):
+        self._tables = tables
+
+    def lookup(self, table_id: int, key: int, version: int):
+        return self._tables.lookup(table_id, key, version)
+
+    def miss_continues(self, table_id: int) -> bool:
+        return self._tables.tables[table_id].config.miss == MISS_CONTINUE
+
+
+def _check_actions(table_id: int, actions: tuple) -> Optional[errors.ErrorCode]:
+    """Refuses actions translation cannot carry out, as Open vSwitch refuses what it lacks."""
+    for action in actions:
+        if type(action) not in xlate.SUPPORTED_ACTIONS:
+            return action_errors.BAD_ACTION_TYPE
+        nested = getattr(action, "actions", None)
+        if nested:
+            error = _check_actions(table_id, nested)
+            if error is not None:
+                return error
+    return None
 
 
 def _count_crossings(translation: xlate.Translation, n_packets: int, n_bytes: int) -> None:

@@ -56,6 +56,9 @@ SWITCH_DESCRIPTION = dict(mfr_desc="Nicira, Inc.", hw_desc="Open vSwitch",
                           sw_desc=pyvswitch.OVS_COMPAT_VERSION, serial_num="None",
                           dp_desc="None")
 _FRAG_REASSEMBLE = 2
+#: FLOW_MODs applied under one lock hold: small enough that forwarding, which needs the lock
+#: for upcalls, never waits long for a flood of them.
+FLOW_MOD_BATCH = 64
 
 
 @dataclasses.dataclass(frozen=True)
@@ -234,14 +237,13 @@ class ConnectionManager:
                 self._drop(client, None)
                 return
             if data:
-                for message in client.connection.receive(data, time.monotonic()):
-                    try:
-                        self._answer(client, message)
-                    except Exception:  # a failing view must not take the socket down
-                        log.exception("%s<->%s: failed to answer %s", self.bridge_name,
-                                      client.name, type(message).__name__)
-                        self._drop(client, None)
-                        return
+                messages = client.connection.receive(data, time.monotonic())
+                try:
+                    self._answer_all(client, messages)
+                except Exception:  # a failing view must not take the socket down
+                    log.exception("%s<->%s: failed to answer", self.bridge_name, client.name)
+                    self._drop(client, None)
+                    return
         self._flush(client)
 
     def _flush(self, client: _Client) -> None:
@@ -287,6 +289,24 @@ class ConnectionManager:
                     self._flush(client)
 
     # ---- answers ----
+
+    def _answer_all(self, client: _Client, messages: list) -> None:
+        """Answers in order; runs of FLOW_MODs are applied FLOW_MOD_BATCH at a time, so a
+        flood of them costs one lock and one cache invalidation per batch, not per flow."""
+        index = 0
+        while index < len(messages):
+            end = index
+            while (end < len(messages) and end - index < FLOW_MOD_BATCH
+                   and isinstance(messages[end], m.FlowMod)):
+                end += 1
+            tables = self._view.flow_tables()
+            if end > index and tables is not None:
+                for reply in client.flows.answer_flow_mods(messages[index:end], tables):
+                    client.connection.send(reply)
+                index = end
+            else:
+                self._answer(client, messages[index])
+                index += 1
 
     def _answer(self, client: _Client, request: m.Message) -> None:
         connection = client.connection

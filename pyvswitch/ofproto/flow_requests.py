@@ -28,6 +28,10 @@ class FlowTables(Protocol):
         """Applies atomically; the result has `.error` (an ErrorCode or None) and `.index`
         (of the failing flow_mod)."""
 
+    def apply_each(self, flow_mods: list) -> list:
+        """Applies one after another, each on its own (one failing does not stop the
+        others); one result per flow_mod."""
+
     def dump_flows(self, **filters) -> list:
         """Rules selected by table_id, match, strict, priority, out_port, out_group, cookie,
         cookie_mask."""
@@ -43,10 +47,14 @@ def _flow_stats(rule, now: float, nxm: bool) -> m.FlowStats:
         table_id=rule.table_id, duration_sec=seconds,
         duration_nsec=int((age - seconds) * 1e9), priority=rule.priority,
         idle_timeout=rule.idle_timeout, hard_timeout=rule.hard_timeout, cookie=rule.cookie,
-        packet_count=rule.packet_count, byte_count=rule.byte_count, match=rule.match,
+        packet_count=rule.n_packets, byte_count=rule.n_bytes, match=rule.match,
         actions=rule.actions, flags=rule.flags, importance=rule.importance,
-        idle_age=int(max(now - rule.used, 0)) if nxm else None,
-        hard_age=int(max(now - rule.modified, 0)) if nxm else None)
+        idle_age=int(max(rule.idle_age(now), 0)) if nxm else None,
+        hard_age=_whole_seconds(rule.hard_age(now)) if nxm else None)
+
+
+def _whole_seconds(age: Optional[float]) -> Optional[int]:
+    return None if age is None else int(max(age, 0))
 
 
 @dataclasses.dataclass
@@ -54,11 +62,33 @@ class FlowSession:
     flow_format: int = m.NXFF_OPENFLOW10
     table_id_enabled: bool = False
 
+    def answer_flow_mods(self, requests: list[m.FlowMod],
+                         tables: FlowTables) -> list[m.Message]:
+        """The error replies to consecutive FLOW_MODs, applied in one go (not atomically:
+        each succeeds or fails on its own, as separate messages do)."""
+        replies: list[m.Message] = []
+        valid, originals = [], []
+        for request in requests:
+            flow_mod = self.normalized(request)
+            if isinstance(flow_mod, errors.ErrorCode):
+                replies.append(codec.error_reply(request, flow_mod))
+            else:
+                valid.append(flow_mod)
+                originals.append(request)
+        if valid:
+            for request, result in zip(originals, tables.apply_each(valid)):
+                if result.error is not None:
+                    replies.append(codec.error_reply(request, result.error))
+        return replies
+
     def answer(self, request: m.Message, tables: FlowTables) -> Optional[list[m.Message]]:
         """The replies to a flow-table request ([] when it has none), or None if `request`
         is not one."""
         if isinstance(request, m.FlowMod):
-            return self._flow_mod(request, tables)
+            return self.answer_flow_mods([request], tables)
+        if isinstance(request, m.TableStatsRequest):
+            return [m.TableStatsReply(version=request.version, xid=request.xid,
+                                      tables=tuple(tables.table_stats()))]
         if isinstance(request, m.SetFlowFormat):
             if request.format not in (m.NXFF_OPENFLOW10, m.NXFF_NXM):
                 return [codec.error_reply(request, errors.BAD_REQUEST_EPERM)]
@@ -83,15 +113,6 @@ class FlowSession:
             return dataclasses.replace(request, table_id=table_id)
         return request
 
-    def _flow_mod(self, request: m.FlowMod, tables: FlowTables) -> list[m.Message]:
-        flow_mod = self.normalized(request)
-        if isinstance(flow_mod, errors.ErrorCode):
-            return [codec.error_reply(request, flow_mod)]
-        result = tables.apply_flow_mods([flow_mod])
-        if result.error is not None:
-            return [codec.error_reply(request, result.error)]
-        return []
-
     # ---- statistics ----
     def _selected(self, request, tables: FlowTables) -> list:
         return tables.dump_flows(table_id=request.table_id, match=request.match,
@@ -110,8 +131,8 @@ class FlowSession:
         rules = self._selected(request, tables)
         return [m.AggregateStatsReply(
             version=request.version, xid=request.xid, nxm=request.nxm,
-            packet_count=sum(rule.packet_count for rule in rules),
-            byte_count=sum(rule.byte_count for rule in rules), flow_count=len(rules))]
+            packet_count=sum(rule.n_packets for rule in rules),
+            byte_count=sum(rule.n_bytes for rule in rules), flow_count=len(rules))]
 
 
 def flow_stats_of(rules: Iterable, now: float, nxm: bool) -> list[m.FlowStats]:

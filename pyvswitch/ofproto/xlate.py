@@ -8,7 +8,8 @@ and ofproto/trace).
 Out, on the `Translation`: `actions`, a datapath action list ([] drops; see
 pyvswitch.datapath.actions), with `view.wc` holding every key bit the result depends on, so the
 datapath can cache it as a megaflow; and the side effects as data, for the bridge to apply:
-`rules` (every rule the packet matched, to credit its statistics), `learned` (flow_mods from
+`rules` (every rule the packet matched, to credit its statistics), `lookups` (each table
+looked up and whether it matched, for table statistics), `learned` (flow_mods from
 learn actions, LEARN and REFRESH only), `table_changed` (NORMAL changed the MAC table) and
 `learning_pending` (with NONE, NORMAL would have learned: the answer holds for this exact key
 only).
@@ -168,6 +169,7 @@ class Translation:
         self.trace = trace
         self.actions: list = []
         self.rules: list = []
+        self.lookups: list[tuple[int, bool]] = []     # (table, matched) per lookup
         self.learned: list = []
         self.table_changed = False
         self.learning_pending = False
@@ -223,6 +225,7 @@ class Translation:
             rule, wc = tables.lookup(table_id, self.view.key, self.pipeline.version)
             self.view.wc |= wc
             self.table_id = table_id
+            self.lookups.append((table_id, rule is not None))
             self._trace("table", (table_id, rule))
             if rule is not None:
                 self.rules.append(rule)
