@@ -96,9 +96,10 @@ class Field:
     prerequisite "Ethernet" of ovs-fields(7) is always met here (every packet is Ethernet) and
     is not listed.  `needs_ct` is ovs-fields(7)'s prerequisite "CT": ct_state must show a valid
     tracked connection (see `ct_valid`), which no (field, values) pair can express.
-    `codes` are the field's NXM/OXM code points (see the module docstring); `nxm` and `oxm` are
-    the codes of the NXM and newest OXM code point, `nxm_name` and `oxm_name` their names, each
-    None when there is none.
+    `codes` are the field's NXM/OXM code points (see the module docstring), the NXM one first,
+    then the OXM ones oldest first; `codes[0]` is what Open vSwitch writes in the NXM flow
+    format.  `nxm` and `oxm` are the codes of the NXM and newest OXM code point, `nxm_name` and
+    `oxm_name` their names, each None when there is none.
     `fmt` says how ovs-ofctl prints and parses the value:
       "decimal", "hex"  integers;
       "mac"             xx:xx:xx:xx:xx:xx;
@@ -266,6 +267,7 @@ _L4 = ("nw_proto", (IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP))
 _ICMP = ("nw_proto", (IPPROTO_ICMP,))
 _ICMPV6 = ("nw_proto", (IPPROTO_ICMPV6,))
 _ND = ("icmpv6_type", (135, 136))
+_CT_NW_PROTO = ("ct_nw_proto", tuple(range(1, 256)))
 
 _NXM_OF = 0x0000
 _NXM_NX = 0x0001
@@ -433,8 +435,11 @@ _FIELD_LIST = [
     _f("ct_ipv6_dst", 128, True, [_IPV6], SHIFT_CT_IPV6_DST, fmt="ipv6",
        nxm=("NXM_NX_CT_IPV6_DST", 123, 16), **_CT),
     _f("ct_nw_proto", 8, False, (), SHIFT_CT_NW_PROTO, nxm=("NXM_NX_CT_NW_PROTO", 119, 1), **_CT),
-    _f("ct_tp_src", 16, True, (), SHIFT_CT_TP_SRC, nxm=("NXM_NX_CT_TP_SRC", 124, 2), **_CT),
-    _f("ct_tp_dst", 16, True, (), SHIFT_CT_TP_DST, nxm=("NXM_NX_CT_TP_DST", 125, 2), **_CT),
+    # Open vSwitch matches and writes ct_tp_* only together with a nonzero ct_nw_proto.
+    _f("ct_tp_src", 16, True, [_CT_NW_PROTO], SHIFT_CT_TP_SRC, nxm=("NXM_NX_CT_TP_SRC", 124, 2),
+       **_CT),
+    _f("ct_tp_dst", 16, True, [_CT_NW_PROTO], SHIFT_CT_TP_DST, nxm=("NXM_NX_CT_TP_DST", 125, 2),
+       **_CT),
     _f("packet_type", 32, False, (), SHIFT_PACKET_TYPE, fmt="packet_type", writable=False,
        oxm=[("OXM_OF_PACKET_TYPE", 44, 4, OFP15)]),
     # ---- OpenFlow-only metadata ----
@@ -490,12 +495,16 @@ def by_nxm_name(name: str) -> Optional[Field]:
 
 
 def oxm_code_for(f: Field, version: int) -> Optional[CodePoint]:
-    """The code point Open vSwitch uses for `f` in an OpenFlow `version` (OFP12...) OXM match:
-    the newest OXM code point that version has, else the NXM one, else None."""
+    """The code point Open vSwitch uses for `f` in OpenFlow `version` (OFP12...): the newest
+    OXM code point that version has, else `codes[0]` (the NXM one if any: tcp_flags is
+    NXM_NX_TCP_FLAGS in OpenFlow 1.2; actset_output is ONFOXM_ET_ACTSET_OUTPUT even there);
+    None for a field without code points.  With version OFP10 this is the header of the NXM
+    flow format.  (In a match, Open vSwitch writes registers as reg<i> before OpenFlow 1.5 and
+    as xreg<i> from 1.5 on; that is the match codec's choice, not a property of a field.)"""
     usable = [p for p in f.codes if p.code[0] not in _NXM_CLASSES and p.since <= version]
     if usable:
         return max(usable, key=lambda p: p.since)
-    return next((p for p in f.codes if p.code[0] in _NXM_CLASSES), None)
+    return f.codes[0] if f.codes else None
 
 
 def ct_valid(ct_state: int, ct_state_mask: int) -> bool:

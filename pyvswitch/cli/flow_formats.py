@@ -22,7 +22,8 @@ import functools
 
 from pyvswitch import fields as F
 from pyvswitch.ofproto.match import Match
-from pyvswitch.ofproto.protocol import match10
+from pyvswitch.ofproto.protocol import flow_wire, match10
+from pyvswitch.ofproto.protocol.action_errors import UnencodableAction
 from pyvswitch.ofproto.protocol import messages as m
 from pyvswitch.ofproto.protocol.versions import OFP10, OFP11, OFP12, OFP13, OFP14, OFP15
 
@@ -128,9 +129,30 @@ def usable_for_match(match: Match) -> Protocol:
     return usable
 
 
-def usable_for_flow_mod(match: Match, table_given: bool, cookie_mask: bool = False
-                        ) -> Protocol:
-    usable = usable_for_match(match)
+@functools.lru_cache(maxsize=4096)
+def _usable_for_actions(actions: tuple, transport: Match) -> Protocol:
+    usable = ANY
+    for version, protocols in _BY_VERSION.items():
+        encode = flow_wire.encode_actions if version == OFP10 else flow_wire.encode_instructions
+        try:
+            encode(version, actions, transport)
+        except UnencodableAction:
+            usable &= ~protocols
+    return usable
+
+
+def usable_for_actions(actions: tuple, match: Match) -> Protocol:
+    """The protocols whose version can encode `actions` (some exist only in 1.1+ or 1.3+);
+    only the match's nw_proto affects how actions encode."""
+    transport = Match()
+    if not match.is_wild("nw_proto"):
+        transport = transport.with_field("nw_proto", match.get("nw_proto")[0])
+    return _usable_for_actions(tuple(actions), transport)
+
+
+def usable_for_flow_mod(match: Match, table_given: bool, cookie_mask: bool = False,
+                        actions: tuple = ()) -> Protocol:
+    usable = usable_for_match(match) & usable_for_actions(actions, match)
     if table_given:
         usable &= WITH_TABLE_ID
     if cookie_mask:
@@ -180,7 +202,7 @@ def uses_nxm(protocol: Protocol) -> bool:
 def wire_form(protocol: Protocol) -> str:
     """FlowMod.wire for messages sent in `protocol`."""
     if protocol & OF10_STD_ANY:
-        return "of10"
+        return flow_wire.WIRE_OF10
     if protocol & OF10_NXM_ANY:
-        return "nxm"
-    return "of11+"
+        return flow_wire.WIRE_NXM
+    return flow_wire.WIRE_OXM

@@ -5,7 +5,8 @@ A criterion is a field of the registry, or None for the flow's priority (no FIEL
 word "priority").  For a field, a flow that does not match on it (the field is wildcarded,
 or its prerequisites do not hold) sorts after every flow that does, whichever the direction;
 flows that both match on it compare by the field's value as an unsigned number.  Flows equal
-on every criterion keep the switch's order.
+on every criterion compare by priority, highest first (stock `--sort=tcp_dst` lists the flows
+without tcp_dst by descending priority), then keep the switch's order.
 """
 from __future__ import annotations
 
@@ -52,9 +53,10 @@ def _compare(criteria, a, b) -> int:
         result = (a_value > b_value) - (a_value < b_value)
         if result:
             return -result if criterion.descending else result
-    return 0
+    return (a.priority < b.priority) - (a.priority > b.priority)
 
 
 def sort_flows(flows, criteria: list[SortCriterion]) -> list:
-    """`flows` (anything with .priority and .match) in the order `criteria` give."""
+    """`flows` (anything with .priority and .match) in the order `criteria` give (at least
+    one: with none, ovs-ofctl keeps the switch's order)."""
     return sorted(flows, key=functools.cmp_to_key(functools.partial(_compare, criteria)))

@@ -26,9 +26,12 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
+import struct
 import sys
 from typing import Optional
 
+from pyvswitch import vlog
 from pyvswitch.cli import flow_formats as P
 from pyvswitch.cli.flow_file import read_flow_file
 from pyvswitch.cli.flow_sort import sort_flows
@@ -36,6 +39,7 @@ from pyvswitch.cli.flow_table_diff import FlowKey, FlowTableDiff, FlowVersion, d
 from pyvswitch.ofproto import ofctl_text
 from pyvswitch.ofproto import syntax
 from pyvswitch.ofproto.match import Match
+from pyvswitch.ofproto.protocol import codec, errors
 from pyvswitch.ofproto.protocol import messages as m
 from pyvswitch.ofproto.protocol.versions import OFP10, OFP13
 
@@ -95,9 +99,44 @@ class Names:
 
 # ---- talking to the switch -----------------------------------------------------------------
 
+# LOCAL SHIM until ofctl_text.format_message knows extension errors and flow-table
+# messages: an error reply as ofp-print shows it, the request it quotes included.
+_EXTENSION_ERROR = struct.Struct("!IHH")
+
+
+def _error_name(error: m.Error) -> tuple[Optional[str], bytes]:
+    """The error's name and the request it quotes, or (None, b"") if we cannot name it."""
+    if error.type == errors.NXET_VENDOR and len(error.data) >= _EXTENSION_ERROR.size:
+        vendor, error_type, code = _EXTENSION_ERROR.unpack_from(error.data)
+        named = errors.lookup(error.version, error_type, code, vendor)
+        return (named.name if named else None), error.data[_EXTENSION_ERROR.size:]
+    if error.type == errors.OFPET_EXPERIMENTER and len(error.data) >= 4:
+        vendor = struct.unpack_from("!I", error.data)[0]
+        named = errors.lookup(error.version, error.type, error.code, vendor)
+        return (named.name if named else None), error.data[4:]
+    named = errors.lookup(error.version, error.type, error.code)
+    return (named.name if named else None), error.data
+
+
+def message_text(message: m.Message) -> str:
+    """ofp-print's text for a message, ending in a newline."""
+    if isinstance(message, m.FlowMod):
+        return flow_mod_text(message) + "\n"
+    if isinstance(message, m.Error):
+        name, quoted = _error_name(message)
+        if name is not None and quoted:
+            try:
+                request = message_text(codec.decode(quoted))
+            except errors.DecodeError:
+                request = ofctl_text.format_bytes(quoted)
+            return "OFPT_ERROR%s (xid=0x%x): %s\n%s" % (
+                ofctl_text.version_tag(message.version), message.xid, name, request)
+    return ofctl_text.format_message(message)
+
+
 def _print_error_and_exit(reply: m.Message) -> None:
     sys.stdout.flush()
-    sys.stderr.write(ofctl_text.format_message(reply))
+    sys.stderr.write(message_text(reply))
     sys.stderr.flush()
     raise SystemExit(1)
 
@@ -150,7 +189,19 @@ def _table_given(flow_mod: m.FlowMod) -> bool:
 def usable_protocols(flow_mod: m.FlowMod) -> P.Protocol:
     """The protocols that can carry `flow_mod` (ovs-ofctl parse-flow's "usable protocols")."""
     return P.usable_for_flow_mod(flow_mod.match, _table_given(flow_mod),
-                                 bool(flow_mod.cookie_mask))
+                                 bool(flow_mod.cookie_mask), flow_mod.actions)
+
+
+_TABLE_OUT_OF_RANGE = re.compile(r'unknown table "(\d+)"$')
+
+
+def _warn_like_ovs(error: syntax.FlowSyntaxError) -> None:
+    """ovs-ofctl logs a console warning before refusing a table number above 255."""
+    number = _TABLE_OUT_OF_RANGE.search(str(error))
+    if number and int(number.group(1)) > 255:
+        sys.stderr.write(vlog.format_line(
+            "console", 1, "ofp_table", "WARN",
+            "table %s is outside the supported range 0 through 255" % number.group(1)) + "\n")
 
 
 def _parse_flow_mods(session, lines, command: int, ports, where: str = None) -> list:
@@ -159,15 +210,16 @@ def _parse_flow_mods(session, lines, command: int, ports, where: str = None) -> 
         try:
             flow_mods.append(syntax.parse_flow(text, command, ports))
         except syntax.FlowSyntaxError as error:
+            _warn_like_ovs(error)
             session.fatal("%s:%d: %s" % (where, number, error) if where else str(error))
     return flow_mods
 
 
-def _read_flows(session, name: str) -> list:
+def _read_flows(session, name: str, failure: str = "open failed") -> list:
     try:
         return read_flow_file(name)
     except OSError as error:
-        session.fatal("%s: open failed (%s)" % (name, os.strerror(error.errno)))
+        session.fatal("%s: %s (%s)" % (name, failure, os.strerror(error.errno)))
 
 
 def _command(session, base: int) -> int:
@@ -178,9 +230,13 @@ def _command(session, base: int) -> int:
 
 def _wire(flow_mod: m.FlowMod, protocol: P.Protocol, version: int, xid: int) -> m.FlowMod:
     table_id = flow_mod.table_id
-    if not _table_given(flow_mod) and flow_mod.command == m.OFPFC_ADD:
+    if protocol & P.OF10_ANY and not protocol & P.WITH_TABLE_ID:
+        # Without NXT_FLOW_MOD_TABLE_ID a 1.0 flow mod carries no table: the switch adds to
+        # table 0 and modifies or deletes in every table, as for ovs-ofctl.
+        table_id = 0
+    elif not _table_given(flow_mod) and flow_mod.command == m.OFPFC_ADD:
         # As ovs-ofctl: an add without a table says "any table" where the message can.
-        table_id = m.OFPTT_ALL if protocol & P.WITH_TABLE_ID & P.OF10_ANY else 0
+        table_id = m.OFPTT_ALL if protocol & P.OF10_ANY else 0
     return dataclasses.replace(flow_mod, version=version, xid=xid, table_id=table_id,
                                wire=P.wire_form(protocol))
 
@@ -307,7 +363,7 @@ def cmd_dump_flows(session, switch: str, flow: Optional[str] = None) -> None:
         return
     flows = [stats for reply in replies for stats in reply.flows]
     ports = session.names.for_printing(switch) if flows else None
-    for stats in sort_flows(flows, options.sort):
+    for stats in sort_flows(flows, options.sort) if options.sort else flows:
         sys.stdout.write(syntax.format_flow_stats(stats, ports, show_stats=options.show_stats)
                          + "\n")
 
@@ -347,10 +403,11 @@ def _version_of(flow_mod_or_stats) -> FlowVersion:
                        actions=flow_mod_or_stats.actions)
 
 
-def _load_file(session, diff: FlowTableDiff, index: int, name: str, ports) -> P.Protocol:
+def _load_file(session, diff: FlowTableDiff, index: int, name: str, ports,
+               failure: str = "open failed") -> P.Protocol:
     usable = P.ANY
-    for flow_mod in _parse_flow_mods(session, _read_flows(session, name), m.OFPFC_ADD, ports,
-                                     where=name):
+    lines = _read_flows(session, name, failure)
+    for flow_mod in _parse_flow_mods(session, lines, m.OFPFC_ADD, ports, where=name):
         usable &= usable_protocols(flow_mod)
         table_id = 0 if flow_mod.table_id == m.OFPTT_ALL else flow_mod.table_id
         diff.add(index, FlowKey(table_id, flow_mod.match, flow_mod.priority),
@@ -369,7 +426,7 @@ def cmd_diff_flows(session, source1: str, source2: str) -> None:
     diff = FlowTableDiff()
     for index, source in enumerate((source1, source2)):
         if is_file_source(source):
-            _load_file(session, diff, index, source, syntax.PortNames())
+            _load_file(session, diff, index, source, syntax.PortNames(), failure="open")
         else:
             channel = session.open(source)
             try:
@@ -390,11 +447,23 @@ def cmd_diff_flows(session, source1: str, source2: str) -> None:
 
 def _replacement(key: FlowKey, version: FlowVersion, command: int) -> m.FlowMod:
     return m.FlowMod(version=0, xid=0, command=command, match=key.match, priority=key.priority,
-                     table_id=key.table_id, cookie=version.cookie if command != m.OFPFC_ADD else 0,
-                     new_cookie=version.cookie, idle_timeout=version.idle_timeout,
+                     table_id=key.table_id, cookie=version.cookie,
+                     new_cookie=None if command == m.OFPFC_ADD else version.cookie,
+                     idle_timeout=version.idle_timeout,
                      hard_timeout=version.hard_timeout, importance=version.importance,
                      flags=version.flags,
                      actions=version.actions if command == m.OFPFC_ADD else ())
+
+
+def _by_table(entries) -> list[list]:
+    """diff entries (in table order) grouped by table: replace-flows deletes, then adds,
+    one table at a time."""
+    groups: list[list] = []
+    for entry in entries:
+        if not groups or groups[-1][0][0].table_id != entry[0].table_id:
+            groups.append([])
+        groups[-1].append(entry)
+    return groups
 
 
 def cmd_replace_flows(session, switch: str, name: str) -> None:
@@ -405,14 +474,16 @@ def cmd_replace_flows(session, switch: str, name: str) -> None:
     try:
         protocol = _dump_protocol(session, channel, usable)
         _load_switch(session, channel, protocol, diff, 0)
-        entries = list(diff.entries())
-        flow_mods = [_replacement(key, on_switch, m.OFPFC_DELETE_STRICT)
-                     for key, on_switch, in_file in entries
-                     if on_switch is not None and in_file is None]
-        flow_mods += [_replacement(key, in_file, m.OFPFC_ADD)
-                      for key, on_switch, in_file in entries
-                      if in_file is not None and (session.options.readd or on_switch is None
-                                                  or not on_switch.same_as(in_file))]
+        flow_mods = []
+        for table_entries in _by_table(diff.entries()):
+            flow_mods += [_replacement(key, on_switch, m.OFPFC_DELETE_STRICT)
+                          for key, on_switch, in_file in table_entries
+                          if on_switch is not None and in_file is None]
+            flow_mods += [_replacement(key, in_file, m.OFPFC_ADD)
+                          for key, on_switch, in_file in table_entries
+                          if in_file is not None and (session.options.readd
+                                                      or on_switch is None
+                                                      or not on_switch.same_as(in_file))]
         requests = [_wire(flow_mod, protocol, channel.version, channel.next_xid())
                     for flow_mod in flow_mods]
         for request in requests:

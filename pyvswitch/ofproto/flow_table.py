@@ -6,7 +6,9 @@ FlowMod messages into one new version.  Every rule change goes through a `_Batch
 flow_mods are planned against the current rules plus the batch's own earlier changes (so a
 bundle may add a flow and modify it), nothing touches a classifier until the whole list has
 been planned, and then every removal and insertion is made at `version + 1` and the version
-moves.  Packets therefore see all of a batch or none of it.  With `atomic` (bundles, and the
+moves.  Packets therefore see all of a batch or none of it, and a lookup at the version
+before still sees the rules as they were (the classifiers forget removed rules one commit
+later, or at `forget_old_versions`).  With `atomic` (bundles, and the
 default), the first failing flow_mod discards the batch and its error is the result; without
 it (plain flow_mods, each judged on its own as Open vSwitch does), failures are reported
 with their index and the rest still commit together.  A flow_mod that fails changes nothing,
@@ -195,22 +197,42 @@ class ApplyResult:
 
 
 class OpenFlowTable:
-    """One table: its classifier, config and counters."""
+    """One table: its classifier (made when first needed: most of the 255 tables of most
+    bridges stay empty), config and counters."""
 
-    __slots__ = ("table_id", "classifier", "config", "n_rules", "lookup_count",
-                 "matched_count")
+    __slots__ = ("table_id", "config", "n_rules", "lookup_count", "matched_count",
+                 "_classifier", "_new_classifier")
 
-    def __init__(self, table_id: int, classifier, config: TableConfig):
+    def __init__(self, table_id: int, new_classifier, config: TableConfig):
         self.table_id = table_id
-        self.classifier = classifier
         self.config = config
         self.n_rules = 0
         self.lookup_count = 0
         self.matched_count = 0
+        self._classifier = None
+        self._new_classifier = new_classifier
+
+    @property
+    def classifier(self):
+        classifier = self._classifier
+        if classifier is None:
+            classifier = self._classifier = self._new_classifier(self.config.prefixes)
+        return classifier
 
     @property
     def active_count(self) -> int:
         return self.n_rules
+
+    def configure(self, config: TableConfig) -> None:
+        if config.prefixes != self.config.prefixes and self._classifier is not None:
+            self._classifier.set_prefix_fields(config.prefixes)
+        self.config = config
+
+    def rules(self, version: int) -> Iterable[Rule]:
+        return self.classifier.rules(version) if self.n_rules else ()
+
+    def find_exact(self, match: Match, priority: int, version: int) -> Optional[Rule]:
+        return self.classifier.find_exact(match, priority, version) if self.n_rules else None
 
 
 def _rule_key(match: Match, priority: int) -> tuple[int, int, int]:
@@ -235,14 +257,14 @@ class _Batch:
             rule = pending.get(_rule_key(match, priority))
             if rule is not None:
                 return rule
-        rule = self.tables[table_id].classifier.find_exact(match, priority, self.version)
+        rule = self.tables[table_id].find_exact(match, priority, self.version)
         if rule is not None and id(rule) not in self.dropped:
             return rule
         return None
 
     def rules(self, table_id: int) -> Iterator[Rule]:
         dropped = self.dropped
-        for rule in self.tables[table_id].classifier.rules(self.version):
+        for rule in self.tables[table_id].rules(self.version):
             if not dropped or id(rule) not in dropped:
                 yield rule
         pending = self.added.get(table_id)
@@ -288,10 +310,11 @@ class OpenFlowTables:
 
     def __init__(self, new_classifier: Callable[[tuple[str, ...]], object] = _default_classifier):
         config = TableConfig()
-        self.tables = [OpenFlowTable(table_id, new_classifier(config.prefixes), config)
+        self.tables = [OpenFlowTable(table_id, new_classifier, config)
                        for table_id in range(N_TABLES)]
         self.version = 0
         self._expiry = ExpiryQueue(lambda rule: rule.live)
+        self._unpurged: set[int] = set()     # tables with rules removed at `version`
 
     # ---- flow_mods ----------------------------------------------------------------------
 
@@ -471,8 +494,16 @@ class OpenFlowTables:
         for table_id, delta in batch.delta.items():
             tables[table_id].n_rules += delta
         self.version = version
-        for table_id in batch.changed_tables():
-            tables[table_id].classifier.purge(version)
+        for table_id in self._unpurged:
+            tables[table_id].classifier.purge(version - 1)
+        self._unpurged = {rule.table_id for rule in batch.dropped.values()}
+
+    def forget_old_versions(self) -> None:
+        """Free the rules only lookups at versions before the current one can still see (each
+        commit keeps the previous version whole, for lookups that began before it)."""
+        for table_id in self._unpurged:
+            self.tables[table_id].classifier.purge(self.version)
+        self._unpurged = set()
 
     # ---- packets and stats --------------------------------------------------------------
 
@@ -503,15 +534,14 @@ class OpenFlowTables:
         query = match if match is not None else CATCH_ALL
         version = self.version
         for tid in self._table_ids(table_id):
-            classifier = self.tables[tid].classifier
+            table = self.tables[tid]
             if strict:
-                rule = classifier.find_exact(query, priority, version)
+                rule = table.find_exact(query, priority, version)
                 candidates = (rule,) if rule is not None else ()
             elif query.mask:
-                candidates = (rule for rule in classifier.rules(version)
-                              if query.covers(rule.match))
+                candidates = (rule for rule in table.rules(version) if query.covers(rule.match))
             else:
-                candidates = classifier.rules(version)
+                candidates = table.rules(version)
             for rule in candidates:
                 if _passes_filters(rule, cookie, cookie_mask, out_port, out_group):
                     yield rule
@@ -552,9 +582,7 @@ class OpenFlowTables:
         """Give table `table_id` `config`; when that leaves it over its flow_limit with
         eviction on, evict down to the limit (one new version) and return those rules."""
         table = self.tables[table_id]
-        if config.prefixes != table.config.prefixes:
-            table.classifier.set_prefix_fields(config.prefixes)
-        table.config = config
+        table.configure(config)
         if not (config.eviction and config.flow_limit is not None
                 and table.n_rules > config.flow_limit):
             return []

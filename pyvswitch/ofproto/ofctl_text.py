@@ -11,10 +11,12 @@ not printed.
 """
 from __future__ import annotations
 
+from pyvswitch.ofproto import syntax
+from pyvswitch.ofproto.match import Match
 from pyvswitch.ofproto.protocol import codec, errors
 from pyvswitch.ofproto.protocol import flags as f
 from pyvswitch.ofproto.protocol import messages as m
-from pyvswitch.ofproto.protocol.ports import RESERVED_PORT_NAMES, PortDesc
+from pyvswitch.ofproto.protocol.ports import OFPP_ANY, RESERVED_PORT_NAMES, PortDesc
 from pyvswitch.ofproto.protocol.versions import DISPLAY_NAMES, OFP10, OFP13
 
 _NAMES = {
@@ -25,7 +27,8 @@ _NAMES = {
     m.PortStatus: "OFPT_PORT_STATUS", m.BarrierRequest: "OFPT_BARRIER_REQUEST",
     m.BarrierReply: "OFPT_BARRIER_REPLY", m.DescRequest: "OFPST_DESC request",
     m.DescReply: "OFPST_DESC reply", m.PortDescRequest: "OFPST_PORT_DESC request",
-    m.PortDescReply: "OFPST_PORT_DESC reply",
+    m.PortDescReply: "OFPST_PORT_DESC reply", m.SetFlowFormat: "NXT_SET_FLOW_FORMAT",
+    m.FlowModTableId: "NXT_FLOW_MOD_TABLE_ID",
 }
 
 _CAPABILITY_NAMES = [(flag, flag.name) for flag in f.Capabilities]
@@ -204,6 +207,68 @@ def _format_nothing(message) -> str:
     return "\n"
 
 
+# ---- flow tables -----------------------------------------------------------------------
+
+_FLOW_FORMATS = {m.NXFF_OPENFLOW10: "openflow10", m.NXFF_NXM: "nxm"}
+_REMOVED_REASONS = {m.OFPRR_IDLE_TIMEOUT: "idle", m.OFPRR_HARD_TIMEOUT: "hard",
+                    m.OFPRR_DELETE: "delete", m.OFPRR_GROUP_DELETE: "group_delete",
+                    m.OFPRR_EVICTION: "eviction", m.OFPRR_METER_DELETE: "meter_delete"}
+
+
+def _flow_name(message) -> str:
+    """NXT_/NXST_ for messages in the Nicira flow format, OFPT_/OFPST_ otherwise."""
+    nicira = getattr(message, "wire", None) == "nxm" or getattr(message, "nxm", False)
+    return {m.FlowMod: ("OFPT_FLOW_MOD", "NXT_FLOW_MOD"),
+            m.FlowRemoved: ("OFPT_FLOW_REMOVED", "NXT_FLOW_REMOVED"),
+            m.FlowStatsRequest: ("OFPST_FLOW request", "NXST_FLOW request"),
+            m.FlowStatsReply: ("OFPST_FLOW reply", "NXST_FLOW reply"),
+            m.AggregateStatsRequest: ("OFPST_AGGREGATE request", "NXST_AGGREGATE request"),
+            m.AggregateStatsReply: ("OFPST_AGGREGATE reply", "NXST_AGGREGATE reply"),
+            }[type(message)][nicira]
+
+
+def _format_flow_mod(message: m.FlowMod) -> str:
+    return " %s\n" % syntax.format_flow_mod(message)
+
+
+def _format_flow_removed(message: m.FlowRemoved) -> str:
+    text = " " + syntax.format_match(message.match or Match(), message.priority)
+    text += " reason=" + _REMOVED_REASONS.get(message.reason, str(message.reason))
+    # OpenFlow 1.0's ofp_flow_removed has no table id; NXT_FLOW_REMOVED's 255 is "unknown".
+    if message.table_id != m.OFPTT_ALL and (message.version != OFP10 or message.nxm):
+        text += " table_id=%d" % message.table_id
+    if message.cookie:
+        text += " cookie:0x%x" % message.cookie
+    text += " duration" + syntax.format_duration(message.duration_sec, message.duration_nsec)
+    text += " idle%d" % message.idle_timeout
+    if message.hard_timeout:
+        text += " hard%d" % message.hard_timeout
+    return text + " pkts%d bytes%d\n" % (message.packet_count, message.byte_count)
+
+
+def _format_stats_request(message) -> str:
+    parts = []
+    if message.table_id != m.OFPTT_ALL:
+        parts.append("table=%d" % message.table_id)
+    if message.out_port != OFPP_ANY:
+        parts.append("out_port=" + syntax.values.format_port(message.out_port))
+    match_text = syntax.format_match(message.match or Match())
+    if match_text:
+        parts.append(match_text)
+    return _multipart_flags(message) + "".join(" " + part for part in parts) + "\n"
+
+
+def _format_flow_stats_reply(message: m.FlowStatsReply) -> str:
+    return _multipart_flags(message) + "".join(
+        "\n" + syntax.format_flow_stats(flow) for flow in message.flows) + "\n"
+
+
+def _format_aggregate_reply(message: m.AggregateStatsReply) -> str:
+    return "%s packet_count=%d byte_count=%d flow_count=%d\n" % (
+        _multipart_flags(message), message.packet_count, message.byte_count,
+        message.flow_count)
+
+
 _BODY_FORMATTERS = {
     m.Hello: _format_hello, m.Error: _format_error, m.EchoRequest: _format_echo,
     m.EchoReply: _format_echo, m.FeaturesRequest: _format_nothing,
@@ -213,14 +278,21 @@ _BODY_FORMATTERS = {
     m.BarrierReply: _format_nothing, m.DescRequest: lambda msg: _multipart_flags(msg) + "\n",
     m.DescReply: _format_desc_reply, m.PortDescRequest: _format_port_desc_request,
     m.PortDescReply: _format_port_desc_reply,
+    m.FlowMod: _format_flow_mod, m.FlowRemoved: _format_flow_removed,
+    m.FlowStatsRequest: _format_stats_request, m.AggregateStatsRequest: _format_stats_request,
+    m.FlowStatsReply: _format_flow_stats_reply, m.AggregateStatsReply: _format_aggregate_reply,
+    m.SetFlowFormat: lambda msg: " format=%s\n" % _FLOW_FORMATS.get(msg.format, msg.format),
+    m.FlowModTableId: lambda msg: " %s\n" % ("enable" if msg.enable else "disable"),
 }
+_FLOW_MESSAGES = (m.FlowMod, m.FlowRemoved, m.FlowStatsRequest, m.FlowStatsReply,
+                  m.AggregateStatsRequest, m.AggregateStatsReply)
 
 
 def format_message(message: m.Message) -> str:
     if isinstance(message, m.UnsupportedMessage):
         return "***decode error: %s***\n%s" % (message.error.name, hex_dump(message.raw))
-    return (_header(_NAMES[type(message)], message)
-            + _BODY_FORMATTERS[type(message)](message))
+    name = _flow_name(message) if isinstance(message, _FLOW_MESSAGES) else _NAMES[type(message)]
+    return _header(name, message) + _BODY_FORMATTERS[type(message)](message)
 
 
 def format_bytes(data: bytes) -> str:

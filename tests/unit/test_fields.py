@@ -1,4 +1,9 @@
-"""The field registry: layout invariants and per-field get/set."""
+"""The field registry: layout invariants, per-field get/set, and completeness against
+ovs-fields(7) and stock ovs-ofctl (golden data in data/ovs_fields.json)."""
+import json
+import pathlib
+import re
+
 import pytest
 
 from pyvswitch import fields as F
@@ -100,3 +105,232 @@ def test_prerequisites():
     assert not F.prereqs_met(arp, F.FIELDS["nw_src"])
     # tcp_src on an ARP frame whose nw_proto bits happen to be 6 (ARP op 6): not met.
     assert not F.prereqs_met(F.FIELDS["nw_proto"].set(arp, 6), F.FIELDS["tcp_src"])
+
+
+# ---- completeness against ovs-fields(7) and what stock ovs-ofctl writes ----
+
+GOLDEN = json.loads((pathlib.Path(__file__).parent / "data" / "ovs_fields.json").read_text())
+MAN = GOLDEN["man"]
+# ovs-fields(7) fields this switch does not have: it cannot parse or encapsulate ERSPAN, GTP-U
+# or NSH.
+NOT_SUPPORTED = {"tun_erspan_ver", "tun_erspan_idx", "tun_erspan_dir", "tun_erspan_hwid",
+                 "tun_gtpu_flags", "tun_gtpu_msgtype", "nsh_flags", "nsh_ttl", "nsh_mdtype",
+                 "nsh_np", "nsh_spi", "nsh_si", "nsh_c1", "nsh_c2", "nsh_c3", "nsh_c4"}
+# Widths that differ from ovs-fields(7) on purpose (see the registry's docstrings): in_port is
+# stored as the 32-bit datapath port, vlan_vid includes the OFPVID_PRESENT bit, tun_metadata is
+# capped at 16 bytes.
+WIDTH_EXCEPTIONS = {"in_port": 32, "vlan_vid": 13, "tun_metadata0": 128}
+FORMATS = {"decimal": "decimal", "hexadecimal": "hex", "Ethernet": "mac", "IPv4": "ipv4",
+           "IPv6": "ipv6", "OpenFlow 1.0 port": "port", "OpenFlow 1.1+ port": "port",
+           "frag": "frag", "TCP flags": "tcp_flags", "ct state": "ct_state",
+           "tunnel flags": "tun_flags", "packet type": "packet_type"}
+_L4 = {"dl_type": {0x0800, 0x86DD}}
+MAN_PREREQS = {
+    "none": {}, "Ethernet": {}, "VLAN VID": {}, "CT": {},
+    "MPLS": {"dl_type": {0x8847, 0x8848}}, "IPv4": {"dl_type": {0x0800}},
+    "IPv6": {"dl_type": {0x86DD}}, "IPv4/IPv6": _L4, "ARP": {"dl_type": {0x0806, 0x8035}},
+    "TCP": {**_L4, "nw_proto": {6}}, "UDP": {**_L4, "nw_proto": {17}},
+    "SCTP": {**_L4, "nw_proto": {132}}, "ICMPv4": {"dl_type": {0x0800}, "nw_proto": {1}},
+    "ICMPv6": {"dl_type": {0x86DD}, "nw_proto": {58}},
+    "ND": {"dl_type": {0x86DD}, "nw_proto": {58}, "icmpv6_type": {135, 136}},
+    "ND solicit": {"dl_type": {0x86DD}, "nw_proto": {58}, "icmpv6_type": {135}},
+    "ND advert": {"dl_type": {0x86DD}, "nw_proto": {58}, "icmpv6_type": {136}},
+}
+# Prerequisites the registry adds to ovs-fields(7)'s, because Open vSwitch enforces them too
+# (`ovs-ofctl parse-flow` drops or refuses the field without them).
+EXTRA_PREREQS = {"ct_nw_src": {"dl_type"}, "ct_nw_dst": {"dl_type"}, "ct_ipv6_src": {"dl_type"},
+                 "ct_ipv6_dst": {"dl_type"}, "ct_tp_src": {"ct_nw_proto"},
+                 "ct_tp_dst": {"ct_nw_proto"}}
+OF_VERSIONS = {None: F.OFP10, "1.2": F.OFP12, "1.3": F.OFP13, "1.5": F.OFP15}
+
+
+def man_entries():
+    """(registry field, ovs-fields(7) block) for every block, reg0/xreg0/xxreg0/tun_metadata0
+    standing for their whole families as the manual says."""
+    for name, block in MAN.items():
+        if name in NOT_SUPPORTED:
+            continue
+        if name in ("reg0", "xreg0", "xxreg0", "tun_metadata0"):
+            family = name[:-1]
+            count = {"reg": 16, "xreg": 8, "xxreg": 4, "tun_metadata": 64}[family]
+            for i in range(count):
+                yield F.field(family + str(i)), block, i
+        else:
+            yield F.field(name), block, 0
+
+
+def renumbered(point, i):
+    """A family's code point for member i (NXM_NX_REG0 (0) -> NXM_NX_REG5 (5) ...)."""
+    name, number, since = point
+    return [re.sub(r"0$", str(i), name), number + i, since]
+
+
+def prereq_closure(field, out=None):
+    out = {} if out is None else out
+    for name, allowed in field.prereqs:
+        out[name] = out.get(name, set(allowed)) & set(allowed)
+        prereq_closure(F.FIELDS[name], out)
+    return out
+
+
+def test_every_ovs_fields_field_is_registered():
+    missing = [name for name in MAN if name not in NOT_SUPPORTED and name not in F.FIELDS
+               and name not in F.ALIASES]
+    assert not missing
+
+
+@pytest.mark.parametrize("field,block,i", list(man_entries()), ids=lambda v: getattr(v, "name", ""))
+def test_field_agrees_with_ovs_fields(field, block, i):
+    width = re.match(r"(\d+) bits(?: \(only the least-significant (\d+) bits)?", block["width"])
+    exception = WIDTH_EXCEPTIONS.get(re.sub(r"^tun_metadata\d+$", "tun_metadata0", field.name))
+    assert field.width == (exception or int(width.group(2) or width.group(1)))
+    assert field.fmt == FORMATS[block["format"]]
+    assert field.maskable == (block["masking"] != "not maskable")
+    assert field.writable == (block["access"] == "read/write")
+    assert field.needs_ct == (block["prereqs"] == "CT")
+    closure = prereq_closure(field)
+    expected = MAN_PREREQS[block["prereqs"]]
+    assert {n: v for n, v in closure.items() if n not in EXTRA_PREREQS.get(field.name, ())} == expected
+    man_points = [renumbered(p, i) for p in block["nxm"] + block["oxm"]]
+    ours = {p.name: p for p in field.codes}
+    for name, number, since in man_points:
+        assert ours[name].code[1] == number, name
+        assert ours[name].since == OF_VERSIONS[since], name
+        if not field.name.startswith("tun_metadata"):
+            assert ours[name].code[2] * 8 == int(width.group(1)), name
+
+
+def test_code_points_are_exactly_the_manual_ones():
+    listed = {}
+    for field, block, i in man_entries():
+        for point in block["nxm"] + block["oxm"]:
+            listed.setdefault(field.name, set()).add(renumbered(point, i)[0])
+    for field in F.FIELDS.values():
+        assert {p.name for p in field.codes} == listed.get(field.name, set()) | (
+            {"NXM_NX_RECIRC_ID"} if field.name == "recirc_id" else
+            {"NXM_NX_DP_HASH"} if field.name == "dp_hash" else set()), field.name
+
+
+def test_code_points_are_unique_and_classes_follow_their_names():
+    seen = {}
+    for field in F.FIELDS.values():
+        for point in field.codes:
+            key = (point.code[0], point.code[1], point.code[3] if len(point.code) > 3 else None)
+            assert key not in seen, (point.name, seen.get(key))
+            seen[key] = field.name
+            prefix_class = {"NXM_OF_": 0x0000, "NXM_NX_": 0x0001, "ERICOXM_OF_": 0x1000,
+                            "OXM_OF_PKT_REG": 0x8001, "ONFOXM_ET_": 0xFFFF}
+            expected = next((c for p, c in prefix_class.items() if point.name.startswith(p)), 0x8000)
+            assert point.code[0] == expected, point.name
+            assert (len(point.code) == 4) == (expected == 0xFFFF), point.name
+
+
+def test_names_attributes_match_code_points():
+    for field in F.FIELDS.values():
+        assert (field.nxm_name is None) == (field.nxm is None), field.name
+        assert (field.oxm_name is None) == (field.oxm is None), field.name
+        if field.nxm_name:
+            assert F.by_nxm_name(field.nxm_name) is field
+            assert field.nxm[0] in (0x0000, 0x0001, 0x1000)
+        if field.oxm_name:
+            assert F.by_nxm_name(field.oxm_name) is field
+            assert field.oxm[0] not in (0x0000, 0x0001, 0x1000)
+        for point in field.codes:
+            assert F.field(point.name) is field
+    assert F.field("NXM_OF_ETH_SRC").name == "dl_src"
+    assert F.field("OXM_OF_METADATA").name == "metadata"
+    assert F.field("NXM_NX_TUN_METADATA0").name == "tun_metadata0"
+    assert F.by_nxm_name("NXM_NX_NO_SUCH") is None
+
+
+@pytest.mark.parametrize("name", sorted(GOLDEN["written"]))
+def test_headers_are_the_ones_stock_ovs_writes(name):
+    field = F.FIELDS[name]
+    versions = {"nxm": F.OFP10, "of12": F.OFP12, "of13": F.OFP13, "of14": F.OFP14, "of15": F.OFP15}
+    for label, entries in GOLDEN["written"][name].items():
+        for written, cls, number, length, experimenter in entries:
+            hasmask = written.endswith("_W")
+            point = next(p for p in F.by_nxm_name(written.removesuffix("_W")).codes
+                         if p.name == written.removesuffix("_W"))
+            payload = length - (4 if experimenter is not None else 0)
+            assert point.code[:2] == (cls, number), written
+            if not point.name.startswith("NXM_NX_TUN_METADATA"):
+                assert point.code[2] == (payload // 2 if hasmask else payload), written
+            assert (point.code[3] if len(point.code) > 3 else None) == experimenter, written
+        own = [e[0].removesuffix("_W") for e in entries if F.by_nxm_name(e[0].removesuffix("_W")) is field]
+        if own:
+            assert F.oxm_code_for(field, versions[label]).name == own[-1], label
+
+
+def test_every_alias_resolves():
+    for alias, name in F.ALIASES.items():
+        assert name in F.FIELDS, alias
+    for name, block in MAN.items():
+        for aka in block["aka"]:
+            if name not in NOT_SUPPORTED:
+                # tp_src/tp_dst are fields of their own here (any transport protocol) over the
+                # bits tcp_src/tcp_dst name.
+                assert F.field(aka).mask == F.field(name).mask, aka
+
+
+def test_every_field_is_described():
+    formats = set(FORMATS.values())
+    for field in F.FIELDS.values():
+        assert field.name and field.width > 0 and isinstance(field.maskable, bool)
+        assert field.fmt in formats, field.name
+        assert field.value_mask > 0 and field.value_mask.bit_length() <= field.width + 13
+        for name, allowed in field.prereqs:
+            assert name in F.FIELDS and allowed, field.name
+        assert field.mask & ~((1 << F.KEY_BITS) - 1) == 0, field.name
+
+
+def test_datapath_mask_is_packet_plus_datapath_metadata_plus_tun_metadata():
+    for field in F.FIELDS.values():
+        inside = field.mask & F.DATAPATH_KEY_MASK
+        assert inside in (0, field.mask), field.name
+        openflow_only = field.name in ("metadata", "conj_id", "actset_output") or \
+            re.fullmatch(r"x{0,2}reg\d+", field.name)
+        assert (inside == 0) == bool(openflow_only), field.name
+    assert F.PACKET_KEY_MASK & ~F.DATAPATH_KEY_MASK == 0
+
+
+def test_register_views():
+    key = 0
+    for i in range(16):
+        key = F.field("reg%d" % i).set(key, 0x1000 + i)
+    assert F.field("xreg0").get(key) == 0x1000 << 32 | 0x1001
+    assert F.field("xreg7").get(key) == 0x100E << 32 | 0x100F
+    assert F.field("xxreg1").get(key) == int("00001004000010050000100600001007", 16)
+    key = F.field("xxreg3").set(key, 0xAAAAAAAA_BBBBBBBB_CCCCCCCC_DDDDDDDD)
+    assert [F.field("reg%d" % i).get(key) for i in (11, 12, 13, 14, 15)] == [
+        0x100B, 0xAAAAAAAA, 0xBBBBBBBB, 0xCCCCCCCC, 0xDDDDDDDD]
+
+
+def test_mpls_views():
+    key = F.field("mpls_label").set(0, 0xABCDE)
+    key = F.field("mpls_tc").set(key, 5)
+    key = F.field("mpls_bos").set(key, 1)
+    key = F.field("mpls_ttl").set(key, 64)
+    assert (key >> F.SHIFT_MPLS_LSE) & 0xFFFFFFFF == 0xABCDE << 12 | 5 << 9 | 1 << 8 | 64
+
+
+def test_oxm_code_for_follows_the_version():
+    tcp_flags = F.field("tcp_flags")
+    assert [F.oxm_code_for(tcp_flags, v).name for v in (F.OFP10, F.OFP12, F.OFP13, F.OFP14, F.OFP15)] == [
+        "NXM_NX_TCP_FLAGS", "NXM_NX_TCP_FLAGS", "ONFOXM_ET_TCP_FLAGS", "ONFOXM_ET_TCP_FLAGS",
+        "OXM_OF_TCP_FLAGS"]
+    assert F.oxm_code_for(F.field("actset_output"), F.OFP12).name == "ONFOXM_ET_ACTSET_OUTPUT"
+    assert F.oxm_code_for(F.field("dl_vlan"), F.OFP13) is None
+
+
+def test_ct_prerequisite():
+    field = F.field("ct_nw_proto")
+    ct_state = F.field("ct_state")
+    assert not F.prereqs_met(0, field)
+    assert F.prereqs_met(ct_state.set(0, F.CS_TRACKED | F.CS_NEW), field)
+    assert F.prereqs_met(ct_state.set(0, F.CS_TRACKED), field)
+    assert not F.prereqs_met(ct_state.set(0, F.CS_TRACKED | F.CS_INVALID), field)
+    assert F.ct_valid(F.CS_TRACKED, F.CS_TRACKED | F.CS_INVALID)
+    assert not F.ct_valid(F.CS_TRACKED, F.CS_TRACKED)
+    assert F.ct_valid(F.CS_ESTABLISHED, F.CS_ESTABLISHED)
+    assert not F.ct_valid(0, F.CS_NEW)

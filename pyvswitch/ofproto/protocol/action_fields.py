@@ -1,15 +1,15 @@
 """Field references inside actions: which NXM/OXM header names a field in which version,
 subfields packed as `ofs_nbits`, and set-field values, for the action codec modules.
 
-Open vSwitch names a field by one of up to two headers: its NXM header (usable from OpenFlow
-1.0) and its OXM header (usable from the OpenFlow version that introduced it: OXM_OF_*
-field numbers 0-35 in 1.2, 36-39 in 1.3, 40-41 in 1.4, the rest in 1.5).  Two rules pick one:
+The registry lists each field's code points (`Field.codes`: the NXM one first, then the OXM
+ones with the version that introduced each).  Two rules pick one:
 
-  * `header_for(field, version)`: the newest header the version already has, else the
-    oldest one (OXM_OF_METADATA has no NXM form, so NXAST_REG_LOAD in 1.0 uses it).  Set-field
-    and OpenFlow 1.5 copy-field actions use this with the message's version.
-  * `nx_header_for(field)`: the same rule for version 1.0.  The Nicira actions
-    (NXAST_REG_LOAD, REG_MOVE, learn, ...) name fields this way in every version.
+  * `header_for(field, version)`: the registry's `oxm_code_for` (the newest OXM code point
+    the version has, else `codes[0]`).  Set-field and OpenFlow 1.5 copy-field actions use it
+    with the message's version.
+  * `nx_header_for(field)`: `codes[0]`, the NXM code point if there is one (OXM_OF_METADATA
+    has none, so NXAST_REG_LOAD uses it).  The Nicira actions (NXAST_REG_LOAD, REG_MOVE,
+    learn, ...) name fields this way in every version.
 
 `in_port` is special: in actions it is always the 16-bit NXM_OF_IN_PORT, never the 32-bit
 OXM_OF_IN_PORT, as in Open vSwitch.  A field's width inside an action is the smaller of the
@@ -17,50 +17,33 @@ registry width and the header's payload (16 bits for in_port).
 """
 from __future__ import annotations
 
-import struct
-
 from pyvswitch import fields as F
 from pyvswitch.ofproto.ofpact import Subfield
 from pyvswitch.ofproto.protocol import oxm
 from pyvswitch.ofproto.protocol.action_errors import BAD_ARGUMENT, UnencodableAction
 from pyvswitch.ofproto.protocol.errors import DecodeError
-from pyvswitch.ofproto.protocol.versions import OFP10, OFP12, OFP13, OFP14, OFP15
+from pyvswitch.ofproto.protocol.versions import OFP10
 
-OXM_CLASS_OPENFLOW_BASIC = 0x8000
-_OFS_NBITS = struct.Struct("!H")
 _IN_PORT_ONLY_NXM = frozenset({"in_port"})
 
 
-def _oxm_since(code) -> int:
-    if code[0] != OXM_CLASS_OPENFLOW_BASIC:
-        return OFP13
-    number = code[1]
-    if number <= 35:
-        return OFP12
-    if number <= 39:
-        return OFP13
-    if number <= 41:
-        return OFP14
-    return OFP15
-
-
-def _candidates(field: F.Field) -> list[tuple[int, oxm.Header]]:
-    found = []
-    if field.nxm is not None:
-        found.append((OFP10, oxm.header_for(field, oxm=False)))
-    if field.oxm is not None and field.name not in _IN_PORT_ONLY_NXM:
-        found.append((_oxm_since(field.oxm), oxm.header_for(field, oxm=True)))
-    return found
+def _header_of(point: F.CodePoint) -> oxm.Header:
+    cls, field_no, length = point.code[:3]
+    experimenter = point.code[3] if len(point.code) > 3 else None
+    payload = length + (4 if experimenter is not None else 0)
+    return oxm.Header(cls, field_no, False, payload, experimenter)
 
 
 def header_for(field_name: str, version: int, hasmask: bool = False) -> oxm.Header:
     """The header naming `field_name` in an action of `version` (see the module docstring)."""
     field = F.FIELDS.get(field_name)
-    candidates = _candidates(field) if field is not None else []
-    if not candidates:
+    if field is None or not field.codes:
         raise UnencodableAction("%s: no NXM or OXM header names this field" % field_name)
-    usable = [entry for entry in candidates if entry[0] <= version]
-    _, header = max(usable, key=lambda e: e[0]) if usable else min(candidates, key=lambda e: e[0])
+    if field.name in _IN_PORT_ONLY_NXM or version == OFP10:
+        point = field.codes[0]
+    else:
+        point = F.oxm_code_for(field, version)
+    header = _header_of(point)
     if hasmask:
         header = header._replace(hasmask=True, length=header.length + header.value_length)
     return header

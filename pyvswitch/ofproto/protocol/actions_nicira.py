@@ -14,13 +14,12 @@ import struct
 from typing import Callable, Optional
 
 from pyvswitch.ofproto import ofpact as A
-from pyvswitch.ofproto.protocol.action_errors import (BAD_ACTION_LEN, BAD_ARGUMENT,
-                                                      MUST_BE_ZERO)
+from pyvswitch.ofproto.protocol.action_errors import BAD_ACTION_LEN, BAD_ARGUMENT
 from pyvswitch.ofproto.protocol.action_fields import (check_subfield, nx_header_for,
                                                       pack_ofs_nbits, pull_header,
                                                       unpack_ofs_nbits)
 from pyvswitch.ofproto.protocol.actions_of11 import pull_set_field
-from pyvswitch.ofproto.protocol.errors import DecodeError
+from pyvswitch.ofproto.protocol.errors import MUST_BE_ZERO, DecodeError
 
 NX_VENDOR_ID = 0x00002320
 OFPAT_VENDOR = 0xFFFF

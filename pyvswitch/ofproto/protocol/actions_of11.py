@@ -20,7 +20,7 @@ from pyvswitch.ofproto.protocol.action_errors import (BAD_ARGUMENT, BAD_OUT_PORT
                                                       BAD_SET_TYPE)
 from pyvswitch.ofproto.protocol.action_fields import (bits_of, check_subfield, header_for,
                                                       pull_header)
-from pyvswitch.ofproto.protocol.errors import DecodeError
+from pyvswitch.ofproto.protocol.errors import BAD_WILDCARDS, DecodeError
 from pyvswitch.ofproto.protocol.versions import OFP11, OFP12, OFP15
 
 OFPAT11_OUTPUT = 0
@@ -153,8 +153,11 @@ def pull_set_field(data: bytes, offset: int, masked_ok: bool) -> tuple[A.SetFiel
     width = bits_of(field.name, header)
     everything = (1 << width) - 1
     mask = int.from_bytes(data[start + n_bytes:end], "big") if header.hasmask else everything
-    if value & ~everything or mask & ~everything or value & ~mask:
+    if value & ~everything or mask & ~everything:
         raise DecodeError(BAD_SET_ARGUMENT, "set_field %s value %#x/%#x out of range"
+                          % (field.name, value, mask))
+    if value & ~mask:
+        raise DecodeError(BAD_WILDCARDS, "set_field %s value %#x has bits outside mask %#x"
                           % (field.name, value, mask))
     return A.SetField(field.name, value, mask), end
 

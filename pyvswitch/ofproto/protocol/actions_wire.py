@@ -9,6 +9,9 @@
 In OpenFlow 1.0 a flow has no instructions, so the instruction functions fall back to the
 action-list ones, where Open vSwitch's 1.0 forms apply: goto_table becomes
 resubmit(,N), write_metadata NXAST_WRITE_METADATA, and clear/write-actions are dropped.
+Decoding still checks the instruction order there, as Open vSwitch does: an action after
+write_metadata is OFPBAC_UNSUPPORTED_ORDER (even though its own encoder writes one for
+`write_metadata:1,goto_table:2`).
 
 Encoding follows Open vSwitch's choice of wire form per version: `ENCODERS` maps each ofpact
 class to a function of (action, version, ip_proto) returning bytes, which picks among the
@@ -41,7 +44,8 @@ from pyvswitch.ofproto.protocol import actions_of11 as OF11
 from pyvswitch.ofproto.protocol import instructions
 from pyvswitch.ofproto.protocol.action_errors import (BAD_ACTION_LEN, BAD_ACTION_TYPE,
                                                       BAD_VENDOR, BAD_VENDOR_TYPE,
-                                                      UnencodableAction, not_in_version)
+                                                      UNSUPPORTED_ORDER, UnencodableAction,
+                                                      not_in_version)
 from pyvswitch.ofproto.protocol.action_fields import contiguous_runs, full_mask
 from pyvswitch.ofproto.protocol.errors import DecodeError
 from pyvswitch.ofproto.protocol.versions import OFP10, OFP11, OFP12, OFP15
@@ -120,7 +124,7 @@ def _enqueue(action, version, ip_proto):
     if version == OFP10:
         return OF10.pack_enqueue(action.port, action.queue_id)
     return (OF11.pack_u32(OF11.OFPAT11_SET_QUEUE, action.queue_id)
-            + OF11.pack_output(action.port, 0) + NX.pack_empty(NX.NXAST_POP_QUEUE))
+            + OF11.pack_output(action.port, 0xFFFF) + NX.pack_empty(NX.NXAST_POP_QUEUE))
 
 
 def _push_vlan_first(action, version) -> bytes:
@@ -384,7 +388,12 @@ def decode_actions(version: int, data: bytes) -> tuple:
 
 def decode_instructions(version: int, data: bytes) -> tuple:
     if version == OFP10:
-        return decode_actions(version, data)
+        actions = decode_actions(version, data)
+        try:
+            instructions.split(actions)
+        except ValueError as error:
+            raise DecodeError(UNSUPPORTED_ORDER, str(error)) from None
+        return actions
     return instructions.decode(version, data, lambda listed: decode_actions(version, listed))
 
 

@@ -5,9 +5,11 @@ after the experimenter id and type.
 
 Control: bundle id, control type, flags, properties.  Add: bundle id, 2 pad bytes, flags,
 then the bundled message whole (header included, its length from its own header), then,
-padded to 8 bytes, properties.  Properties are kept raw.  The bundled message is decoded by
-the `decode_message` the codec passes in; a bundled message whose length does not fit is
-OFPBFC_MSG_BAD_LEN, one of another version OFPBFC_BAD_VERSION, as Open vSwitch answers.
+padded to 8 bytes, properties.  Properties are kept raw.  The bundled message is decoded
+by the `decode_message` the codec passes in (one of a type we do not know stays an
+UnsupportedMessage and is written back as it came); a bundled message whose length does not
+fit is OFPBFC_MSG_BAD_LEN, one of another version OFPBFC_BAD_VERSION, as Open vSwitch
+answers.
 """
 from __future__ import annotations
 
@@ -61,7 +63,8 @@ def decode_add(version: int, body: bytes,
 
 def encode_add(message: m.BundleAddMessage, encode_message: Callable[[m.Message], bytes]
                ) -> bytes:
-    inner = encode_message(message.message)
+    inner = (message.message.raw if isinstance(message.message, m.UnsupportedMessage)
+             else encode_message(message.message))
     body = _ADD.pack(message.bundle_id, message.flags) + inner
     if message.properties:
         body += b"\0" * (-len(inner) % 8) + message.properties

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple, Optional
 
-from pyvswitch.ofproto.protocol.versions import OFP10, OFP11, OFP12, OFP13, OFP15
+from pyvswitch.ofproto.protocol.versions import OFP10, OFP11, OFP13, OFP15
 
 # Error types (ofp_error_type).
 OFPET_HELLO_FAILED = 0
@@ -181,10 +181,10 @@ _ALL = [HELLO_INCOMPATIBLE, HELLO_EPERM, BAD_VERSION, BAD_TYPE, BAD_STAT, BAD_VE
         _numbered("OFPBAC_BAD_VENDOR_TYPE", "OF1.0+(2,3)"),
         _numbered("OFPBAC_BAD_OUT_PORT", "OF1.0+(2,4)"),
         _numbered("OFPBAC_BAD_ARGUMENT", "OF1.0+(2,5)"),
+        _numbered("OFPBAC_UNSUPPORTED_ORDER", "OF1.1+(2,11)"),
         _numbered("OFPBAC_BAD_SET_TYPE", "OF1.2+(2,13)"),
         _numbered("OFPBAC_BAD_SET_LEN", "OF1.2+(2,14)"),
         _numbered("OFPBAC_BAD_SET_ARGUMENT", "OF1.2+(2,15)"),
-        _numbered("NXBAC_MUST_BE_ZERO", "NX1.0-1.1(2,526) NX1.2+(15)"),
         _numbered("OFPBIC_UNKNOWN_INST", "OF1.1+(3,0)"), _numbered("OFPBIC_BAD_LEN", "OF1.2+(3,7)"),
         _numbered("OFPBIC_DUP_INST", "NX1.1-1.3(3,256) OF1.4+(3,9)"),
         ]

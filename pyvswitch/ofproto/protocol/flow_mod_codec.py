@@ -4,16 +4,19 @@ FLOW_MOD has three wire forms (see `flow_wire`):
   * OpenFlow 1.0 OFPT_FLOW_MOD: ofp_match, then cookie, command, timeouts, priority,
     buffer_id, 16-bit out_port, flags, actions.  The command's high byte is a table id
     (Open vSwitch's NXT_FLOW_MOD_TABLE_ID extension); it always decodes into `table_id`,
-    and whether to honour it is the connection's business.
+    and whether to honour it is the connection's business.  OFPTT_ALL encodes as 0.
   * NXT_FLOW_MOD: the same fields with an NXM match, which may carry the cookie filter as a
     pseudo-field; the header's cookie is the new cookie (all ones: leave cookies alone).
   * OpenFlow 1.1+: cookie, cookie_mask, table_id, command, timeouts, priority, buffer_id,
-    32-bit out_port, out_group, flags, importance (1.4+), an OXM match and instructions.
+    32-bit out_port, out_group, flags, importance (1.4+), a match (`flow_wire.encode_match`)
+    and instructions.  As Open vSwitch writes it, table OFPTT_ALL goes on the wire as 0
+    except in a 1.2+ delete (a modify of every table is not expressible).
 Cookies follow Open vSwitch: an add's cookie is the flow's cookie; modify and delete carry
 a cookie filter (cookie under cookie_mask) and, in 1.0/NXM, a new cookie.
 
-FLOW_REMOVED: OpenFlow 1.0 (ofp_match), NXT_FLOW_REMOVED (NXM) and 1.1-1.4 (OXM).
-OpenFlow 1.5's OXS-statistics form is not implemented.
+FLOW_REMOVED: OpenFlow 1.0 (ofp_match, no table id), NXT_FLOW_REMOVED (NXM; its table id
+is carried plus one, 0 meaning unknown), 1.1-1.4, and 1.5, which moved duration and
+counters into OXS statistics (`oxs_stats`).
 
 Each decoder takes (version, body after the header or after the Nicira vendor/subtype)
 and returns the message's fields; each encoder returns that body.
@@ -23,11 +26,11 @@ from __future__ import annotations
 import struct
 
 from pyvswitch.ofproto.protocol import flow_wire as W
-from pyvswitch.ofproto.protocol import match10, nx_match
+from pyvswitch.ofproto.protocol import match10, nx_match, oxs_stats
 from pyvswitch.ofproto.protocol import messages as m
 from pyvswitch.ofproto.protocol.errors import (BAD_LEN, FLOW_MOD_BAD_COMMAND, DecodeError)
 from pyvswitch.ofproto.protocol.ports import port_from_wire32, port_to_wire32
-from pyvswitch.ofproto.protocol.versions import OFP10, OFP11, OFP14
+from pyvswitch.ofproto.protocol.versions import OFP10, OFP11, OFP14, OFP15
 
 NXT_SET_FLOW_FORMAT = 12
 NXT_FLOW_MOD = 13
@@ -43,6 +46,7 @@ _FLOW_MOD_TABLE_ID = struct.Struct("!B7x")
 _FLOW_REMOVED_10 = struct.Struct("!QHBxIIH2xQQ")
 _FLOW_REMOVED_NX = struct.Struct("!QHBBIIHHQQ")
 _FLOW_REMOVED_11 = struct.Struct("!QHBBIIHHQQ")
+_FLOW_REMOVED_15 = struct.Struct("!BBHHHQ")
 
 
 def _need(layout: struct.Struct, body: bytes, offset: int = 0) -> tuple:
@@ -90,15 +94,24 @@ def _cookies_10(command: int, header_cookie: int, cookie: int = 0,
             "new_cookie": None if header_cookie == _ALL_ONES_64 else header_cookie}
 
 
-def _header_cookie_10(message: m.FlowMod, none_means: int) -> int:
+def _header_cookie_10(message: m.FlowMod, modify_keeps: int) -> int:
+    """The header cookie of a 1.0 or NXM flow_mod: an add's cookie, else the new cookie,
+    which for a modify that keeps cookies is `modify_keeps` (what ovs-ofctl writes)."""
     if message.command == m.OFPFC_ADD:
         return message.cookie
-    return none_means if message.new_cookie is None else message.new_cookie
+    if message.new_cookie is not None:
+        return message.new_cookie
+    return modify_keeps if message.command in (m.OFPFC_MODIFY, m.OFPFC_MODIFY_STRICT) else 0
+
+
+def _command_10(message: m.FlowMod) -> int:
+    table_id = 0 if message.table_id == m.OFPTT_ALL else message.table_id
+    return message.command | table_id << 8
 
 
 def encode_flow_mod_10(message: m.FlowMod) -> bytes:
     version = message.version
-    command = message.command | message.table_id << 8
+    command = _command_10(message)
     return (match10.encode(message.match)
             + _FLOW_MOD_10.pack(_header_cookie_10(message, 0), command,
                                 message.idle_timeout, message.hard_timeout, message.priority,
@@ -129,7 +142,7 @@ def encode_flow_mod_nx(message: m.FlowMod) -> bytes:
     entries = nx_match.encode_entries(message.match, nx_match.NXM,
                                       message.cookie if filtered else 0,
                                       message.cookie_mask if filtered else 0)
-    command = message.command | message.table_id << 8
+    command = _command_10(message)
     return (_FLOW_MOD_NX.pack(_header_cookie_10(message, _ALL_ONES_64), command,
                               message.idle_timeout, message.hard_timeout, message.priority,
                               message.buffer_id, message.out_port & 0xFFFF,
@@ -142,7 +155,7 @@ def decode_flow_mod_11(version: int, body: bytes) -> dict:
     (cookie, cookie_mask, table_id, command, idle, hard, priority, buffer_id, out_port,
      out_group, raw_flags, importance) = _need(_FLOW_MOD_11, body)
     command = _check_command(command)
-    match, end = nx_match.decode_oxm_match(body, _FLOW_MOD_11.size)
+    match, end = W.decode_match(version, body, _FLOW_MOD_11.size)
     fields = {"command": command, "match": match, "priority": priority,
               "table_id": table_id, "cookie": cookie, "cookie_mask": cookie_mask,
               "idle_timeout": idle, "hard_timeout": hard,
@@ -161,13 +174,17 @@ def decode_flow_mod_11(version: int, body: bytes) -> dict:
 
 def encode_flow_mod_11(message: m.FlowMod) -> bytes:
     version = message.version
-    return (_FLOW_MOD_11.pack(message.cookie, message.cookie_mask, message.table_id,
+    table_id = message.table_id
+    if table_id == m.OFPTT_ALL and not (
+            version > OFP11 and message.command in (m.OFPFC_DELETE, m.OFPFC_DELETE_STRICT)):
+        table_id = 0
+    return (_FLOW_MOD_11.pack(message.cookie, message.cookie_mask, table_id,
                               message.command, message.idle_timeout, message.hard_timeout,
                               message.priority, message.buffer_id,
                               port_to_wire32(message.out_port), message.out_group,
                               W.flags_to_wire(version, message.flags),
                               message.importance if version >= OFP14 else 0)
-            + nx_match.encode_oxm_match(message.match, version)
+            + W.encode_match(version, message.match)
             + W.encode_instructions(version, message.actions, message.match))
 
 
@@ -233,24 +250,27 @@ def decode_flow_removed_nx(version: int, body: bytes) -> dict:
     if end != len(body):
         raise DecodeError(BAD_LEN, "trailing bytes after NXT_FLOW_REMOVED")
     return {"match": match, "cookie": cookie, "priority": priority, "reason": reason,
-            "table_id": table_id, "duration_sec": duration_sec,
-            "duration_nsec": duration_nsec, "idle_timeout": idle, "packet_count": packets,
-            "byte_count": byte_count, "nxm": True}
+            "table_id": table_id - 1 if table_id else m.OFPTT_ALL,
+            "duration_sec": duration_sec, "duration_nsec": duration_nsec,
+            "idle_timeout": idle, "packet_count": packets, "byte_count": byte_count,
+            "nxm": True}
 
 
 def encode_flow_removed_nx(message: m.FlowRemoved) -> bytes:
     entries = nx_match.encode_entries(message.match, nx_match.NXM)
     return (_FLOW_REMOVED_NX.pack(message.cookie, message.priority, message.reason,
-                                  message.table_id, message.duration_sec,
+                                  (message.table_id + 1) & 0xFF, message.duration_sec,
                                   message.duration_nsec, message.idle_timeout, len(entries),
                                   message.packet_count, message.byte_count)
             + entries + nx_match.padding(len(entries)))
 
 
 def decode_flow_removed_11(version: int, body: bytes) -> dict:
+    if version >= OFP15:
+        return _decode_flow_removed_15(version, body)
     (cookie, priority, reason, table_id, duration_sec, duration_nsec, idle, hard, packets,
      byte_count) = _need(_FLOW_REMOVED_11, body)
-    match, end = nx_match.decode_oxm_match(body, _FLOW_REMOVED_11.size, strict=False)
+    match, end = W.decode_match(version, body, _FLOW_REMOVED_11.size, strict=False)
     if end != len(body):
         raise DecodeError(BAD_LEN, "trailing bytes after flow removed")
     return {"match": match, "cookie": cookie, "priority": priority, "reason": reason,
@@ -259,10 +279,32 @@ def decode_flow_removed_11(version: int, body: bytes) -> dict:
             "packet_count": packets, "byte_count": byte_count}
 
 
+def _decode_flow_removed_15(version: int, body: bytes) -> dict:
+    table_id, reason, priority, idle, hard, cookie = _need(_FLOW_REMOVED_15, body)
+    match, end = W.decode_match(version, body, _FLOW_REMOVED_15.size, strict=False)
+    stats, end = oxs_stats.decode(body, end)
+    if end != len(body):
+        raise DecodeError(BAD_LEN, "trailing bytes after flow removed")
+    sec, nsec = stats.get("duration", (0, 0))
+    return {"match": match, "cookie": cookie, "priority": priority, "reason": reason,
+            "table_id": table_id, "duration_sec": sec, "duration_nsec": nsec,
+            "idle_timeout": idle, "hard_timeout": hard,
+            "packet_count": stats.get("packet_count", 0),
+            "byte_count": stats.get("byte_count", 0)}
+
+
 def encode_flow_removed_11(message: m.FlowRemoved) -> bytes:
+    if message.version >= OFP15:
+        return (_FLOW_REMOVED_15.pack(message.table_id, message.reason, message.priority,
+                                      message.idle_timeout, message.hard_timeout,
+                                      message.cookie)
+                + W.encode_match(message.version, message.match)
+                + oxs_stats.encode(duration=(message.duration_sec, message.duration_nsec),
+                                   packet_count=message.packet_count,
+                                   byte_count=message.byte_count))
     return (_FLOW_REMOVED_11.pack(message.cookie, message.priority, message.reason,
                                   message.table_id, message.duration_sec,
                                   message.duration_nsec, message.idle_timeout,
                                   message.hard_timeout, message.packet_count,
                                   message.byte_count)
-            + nx_match.encode_oxm_match(message.match, message.version))
+            + W.encode_match(message.version, message.match))

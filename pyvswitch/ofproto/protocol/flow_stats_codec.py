@@ -19,7 +19,7 @@ from __future__ import annotations
 import struct
 
 from pyvswitch.ofproto.protocol import flow_wire as W
-from pyvswitch.ofproto.protocol import match10, nx_match
+from pyvswitch.ofproto.protocol import match10, nx_match, oxs_stats
 from pyvswitch.ofproto.protocol import messages as m
 from pyvswitch.ofproto.protocol.errors import BAD_LEN, BAD_STAT, DecodeError
 from pyvswitch.ofproto.protocol.ports import port_from_wire32, port_to_wire32
@@ -39,6 +39,7 @@ _FLOW_10 = struct.Struct("!HBx")                    # then ofp_match, then _FLOW
 _FLOW_10_TAIL = struct.Struct("!IIHHH6xQQQ")
 _FLOW_NX = struct.Struct("!HBxIIHHHHHHQQQ")
 _FLOW_11 = struct.Struct("!HBxIIHHHHH2xQQQ")
+_FLOW_15 = struct.Struct("!H2xBBHHHHHQ")
 _TABLE_10 = struct.Struct("!B3x32sIIIQQ")
 _TABLE_13 = struct.Struct("!B3xIQQ")
 
@@ -83,7 +84,7 @@ def encode_request_nx(message) -> bytes:
 
 def decode_request_11(version: int, body: bytes) -> dict:
     table_id, out_port, out_group, cookie, cookie_mask = _need(_REQUEST_11, body)
-    match, end = nx_match.decode_oxm_match(body, _REQUEST_11.size)
+    match, end = W.decode_match(version, body, _REQUEST_11.size)
     if end != len(body):
         raise DecodeError(BAD_LEN, "trailing bytes after the match")
     return {"match": match, "table_id": table_id, "out_port": port_from_wire32(out_port),
@@ -93,12 +94,19 @@ def decode_request_11(version: int, body: bytes) -> dict:
 def encode_request_11(message) -> bytes:
     return (_REQUEST_11.pack(message.table_id, port_to_wire32(message.out_port),
                              message.out_group, message.cookie, message.cookie_mask)
-            + nx_match.encode_oxm_match(message.match, message.version))
+            + W.encode_match(message.version, message.match))
 
 
 # ---- aggregate reply ------------------------------------------------------------------------
 
 def decode_aggregate_reply(version: int, body: bytes) -> dict:
+    if version >= OFP15:
+        stats, end = oxs_stats.decode(body, 0)
+        if end != len(body):
+            raise DecodeError(BAD_LEN, "trailing bytes after the aggregate statistics")
+        return {"packet_count": stats.get("packet_count", 0),
+                "byte_count": stats.get("byte_count", 0),
+                "flow_count": stats.get("flow_count", 0)}
     if len(body) != _AGGREGATE_REPLY.size:
         raise DecodeError(BAD_LEN, "aggregate reply is %d bytes" % len(body))
     packets, byte_count, flows = _AGGREGATE_REPLY.unpack(body)
@@ -106,6 +114,10 @@ def decode_aggregate_reply(version: int, body: bytes) -> dict:
 
 
 def encode_aggregate_reply(message: m.AggregateStatsReply) -> bytes:
+    if message.version >= OFP15:
+        return oxs_stats.encode(flow_count=message.flow_count,
+                                packet_count=message.packet_count,
+                                byte_count=message.byte_count)
     return _AGGREGATE_REPLY.pack(message.packet_count, message.byte_count,
                                  message.flow_count)
 
@@ -184,12 +196,12 @@ def encode_flow_entry_nx(version: int, flow: m.FlowStats) -> bytes:
 
 def decode_flow_reply_11(version: int, body: bytes) -> dict:
     if version >= OFP15:
-        raise DecodeError(BAD_STAT, "OpenFlow 1.5 flow statistics are not implemented")
+        return {"flows": _entries(body, lambda entry: _decode_flow_entry_15(version, entry))}
 
     def one(entry: bytes) -> m.FlowStats:
         (_, table_id, sec, nsec, priority, idle, hard, raw_flags, importance, cookie,
          packets, byte_count) = _need(_FLOW_11, entry)
-        match, end = nx_match.decode_oxm_match(entry, _FLOW_11.size, strict=False)
+        match, end = W.decode_match(version, entry, _FLOW_11.size, strict=False)
         flags = (W.flags_from_wire(version, raw_flags, reject_unknown=False)
                  if version >= OFP13 else 0)
         return m.FlowStats(table_id=table_id, duration_sec=sec, duration_nsec=nsec,
@@ -201,16 +213,43 @@ def decode_flow_reply_11(version: int, body: bytes) -> dict:
     return {"flows": _entries(body, one)}
 
 
+def _decode_flow_entry_15(version: int, entry: bytes) -> m.FlowStats:
+    (_, table_id, _, priority, idle, hard, raw_flags, importance, cookie) = _need(_FLOW_15,
+                                                                                  entry)
+    match, end = W.decode_match(version, entry, _FLOW_15.size, strict=False)
+    stats, end = oxs_stats.decode(entry, end)
+    sec, nsec = stats.get("duration", (0, 0))
+    return m.FlowStats(table_id=table_id, duration_sec=sec, duration_nsec=nsec,
+                       priority=priority, idle_timeout=idle, hard_timeout=hard, cookie=cookie,
+                       packet_count=stats.get("packet_count", 0),
+                       byte_count=stats.get("byte_count", 0), match=match,
+                       flags=W.flags_from_wire(version, raw_flags, reject_unknown=False),
+                       importance=importance, idle_age=stats.get("idle_time"),
+                       actions=W.decode_instructions(version, entry[end:]))
+
+
+def _encode_flow_entry_15(version: int, flow: m.FlowStats) -> bytes:
+    return _with_length(
+        _FLOW_15.pack(0, flow.table_id, 0, flow.priority, flow.idle_timeout,
+                      flow.hard_timeout, W.flags_to_wire(version, flow.flags),
+                      flow.importance, flow.cookie)
+        + W.encode_match(version, flow.match)
+        + oxs_stats.encode(duration=(flow.duration_sec, flow.duration_nsec),
+                           idle_time=flow.idle_age, packet_count=flow.packet_count,
+                           byte_count=flow.byte_count)
+        + W.encode_instructions(version, flow.actions, flow.match))
+
+
 def encode_flow_entry_11(version: int, flow: m.FlowStats) -> bytes:
     if version >= OFP15:
-        raise ValueError("OpenFlow 1.5 flow statistics are not implemented")
+        return _encode_flow_entry_15(version, flow)
     flags = W.flags_to_wire(version, flow.flags) if version >= OFP13 else 0
     return _with_length(
         _FLOW_11.pack(0, flow.table_id, flow.duration_sec, flow.duration_nsec, flow.priority,
                       flow.idle_timeout, flow.hard_timeout, flags,
                       flow.importance if version >= OFP14 else 0, flow.cookie,
                       flow.packet_count, flow.byte_count)
-        + nx_match.encode_oxm_match(flow.match, version)
+        + W.encode_match(version, flow.match)
         + W.encode_instructions(version, flow.actions, flow.match))
 
 

@@ -16,9 +16,13 @@ needed; an empty action list needs no codec at all.
 """
 from __future__ import annotations
 
+import struct
+
+from pyvswitch.ofproto.match import Match
+from pyvswitch.ofproto.protocol import match11, nx_match
 from pyvswitch.ofproto.protocol import messages as m
 from pyvswitch.ofproto.protocol.errors import FLOW_MOD_BAD_FLAGS, DecodeError
-from pyvswitch.ofproto.protocol.versions import OFP10, OFP12, OFP13, OFP15
+from pyvswitch.ofproto.protocol.versions import OFP10, OFP11, OFP12, OFP13, OFP15
 
 WIRE_OF10 = "of10"
 WIRE_NXM = "nxm"
@@ -33,6 +37,22 @@ FLOW_MOD_FLAGS = [
     (m.OFPFF_NO_PKT_COUNTS, 1 << 3, OFP13, OFP15),
     (m.OFPFF_NO_BYT_COUNTS, 1 << 4, OFP13, OFP15),
 ]
+
+
+def encode_match(version: int, match: Match) -> bytes:
+    """The ofp_match of an OpenFlow 1.1+ message."""
+    if version == OFP11:
+        return match11.encode(match)
+    return nx_match.encode_oxm_match(match, version)
+
+
+def decode_match(version: int, data: bytes, offset: int, *, strict: bool = True
+                 ) -> tuple[Match, int]:
+    """The OpenFlow 1.1+ ofp_match at data[offset:] and the offset after it."""
+    if (version == OFP11 and len(data) - offset >= 2
+            and struct.unpack_from("!H", data, offset)[0] == match11.OFPMT_STANDARD):
+        return match11.decode(data, offset)
+    return nx_match.decode_oxm_match(data, offset, strict=strict)
 
 
 def flags_to_wire(version: int, flags: int) -> int:

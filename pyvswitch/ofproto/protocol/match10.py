@@ -19,7 +19,7 @@ import struct
 
 from pyvswitch import fields as F
 from pyvswitch.ofproto.match import Match
-from pyvswitch.ofproto.protocol.errors import BAD_MATCH_LEN, DecodeError
+from pyvswitch.ofproto.protocol.errors import BAD_LEN, DecodeError
 
 OFP10_MATCH = struct.Struct("!IH6s6sHBxHBB2xIIHH")
 OFP10_VLAN_NONE = 0xFFFF
@@ -103,7 +103,7 @@ def encode(match: Match) -> bytes:
 def decode(data: bytes, offset: int = 0) -> Match:
     """The match of the ofp_match at data[offset:], normalized."""
     if len(data) - offset < OFP10_MATCH.size:
-        raise DecodeError(BAD_MATCH_LEN, "ofp_match truncated")
+        raise DecodeError(BAD_LEN, "ofp_match truncated")
     (wildcards, in_port, dl_src, dl_dst, dl_vlan, dl_vlan_pcp, dl_type, nw_tos, nw_proto,
      nw_src, nw_dst, tp_src, tp_dst) = OFP10_MATCH.unpack_from(data, offset)
     wildcards &= OFPFW10_ALL
@@ -159,6 +159,23 @@ def _normalize(match: Match) -> Match:
         drop += ["tp_src", "tp_dst"]
     for name in drop:
         match = match.without_field(name)
+    return icmp_fields(match)
+
+
+_ICMP_FIELDS = {(F.ETH_TYPE_IP, F.IPPROTO_ICMP): ("icmp_type", "icmp_code"),
+                (F.ETH_TYPE_IPV6, F.IPPROTO_ICMPV6): ("icmpv6_type", "icmpv6_code")}
+
+
+def icmp_fields(match: Match) -> Match:
+    """`match` with an ICMP flow's exact tp_src/tp_dst expressed as the 8-bit ICMP type and
+    code fields they hold, as NXM, OXM and the flow syntax express them."""
+    names = _ICMP_FIELDS.get((match.get("dl_type")[0], match.get("nw_proto")[0]))
+    if names is None or not match.is_exact("dl_type") or not match.is_exact("nw_proto"):
+        return match
+    for port_name, icmp_name in zip(("tp_src", "tp_dst"), names):
+        value, mask = match.get(port_name)
+        if mask == 0xFFFF and value <= 0xFF:
+            match = match.without_field(port_name).with_field(icmp_name, value)
     return match
 
 

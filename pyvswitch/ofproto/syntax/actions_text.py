@@ -14,6 +14,7 @@ model (ct, nat, encap, ...) are refused rather than dropped.
 """
 from __future__ import annotations
 
+import dataclasses
 from typing import Callable, Optional
 
 from pyvswitch import fields as F
@@ -89,20 +90,36 @@ def _parse_output(text: str, ctx: _Context):
         if values.lookup_field(port_text.split("[", 1)[0]) is not None and "[" in port_text:
             return A.OutputReg(values.parse_subfield(port_text), max_len or 0)
         return A.Output(_port(port_text, ctx), max_len or 0)
-    if "[" in text:
+    port = values.parse_port(text, ctx.ports)
+    if port is not None:
+        return _output_to(port)
+    try:
         return A.OutputReg(values.parse_subfield(text))
-    return _output_to(_port(text, ctx))
+    except FlowSyntaxError:
+        raise FlowSyntaxError("%s: output to unknown port" % text) from None
+
+
+def _controller_style(action: A.Controller) -> A.Controller:
+    """`action` with the wire form ovs-ofctl would pick: OFPAT_OUTPUT when that can say it,
+    NXAST_CONTROLLER2 for userdata, pause or a meter, NXAST_CONTROLLER otherwise."""
+    if action.userdata or action.pause or action.meter_id is not None:
+        style = "controller2"
+    elif action.reason != A.OFPR_ACTION or action.controller_id:
+        style = "controller"
+    else:
+        style = "output"
+    return dataclasses.replace(action, style=style)
 
 
 def _parse_controller(text: str, ctx: _Context):
     if not text:
-        return A.Controller(style="controller")
+        return A.Controller()
     number = values.parse_int(text)
     if number is not None:
         if number > 0xFFFF:
             raise FlowSyntaxError("invalid numeric format %s" % text)
-        return A.Controller(max_len=number, style="controller")
-    args: dict = {"style": "controller"}
+        return A.Controller(max_len=number)
+    args: dict = {}
     for key, value in split_items(text):
         if key == "reason":
             if value not in _REASONS:
@@ -123,7 +140,7 @@ def _parse_controller(text: str, ctx: _Context):
             args["meter_id"] = _number(value, 32)
         else:
             raise FlowSyntaxError("%s: unknown controller action argument" % key)
-    return A.Controller(**args)
+    return _controller_style(A.Controller(**args))
 
 
 def _parse_enqueue(text: str, ctx: _Context):
@@ -146,7 +163,10 @@ def _parse_resubmit(text: str, ctx: _Context):
     args = split_args(text)
     if len(args) == 1 and text.strip() and "," not in text:
         port = _port(args[0], ctx, "resubmit to unknown port")
-        return A.Resubmit(in_port=A.OFPP_UNSET if port == A.OFPP_IN_PORT else port)
+        if port == A.OFPP_IN_PORT:
+            raise FlowSyntaxError('at least one "in_port" or "table" must be specified on '
+                                  'resubmit')
+        return A.Resubmit(in_port=port)
     if len(args) > 3:
         raise FlowSyntaxError("%s: too many arguments to resubmit" % text)
     args += [""] * (3 - len(args))
@@ -157,7 +177,7 @@ def _parse_resubmit(text: str, ctx: _Context):
             port = A.OFPP_UNSET
     table = _parse_table(args[1])
     if args[2] and args[2] != "ct":
-        raise FlowSyntaxError('%s: unknown resubmit option "%s"' % (text, args[2]))
+        raise FlowSyntaxError("%s: unknown parameter" % args[2])
     if port == A.OFPP_UNSET and table is None:
         raise FlowSyntaxError('at least one "in_port" or "table" must be specified on resubmit')
     return A.Resubmit(port, table, args[2] == "ct")
@@ -168,6 +188,7 @@ def _parse_set_field(text: str, ctx: _Context):
     field = values.lookup_field(dst_text)
     if field is None:
         raise FlowSyntaxError("%s is not a valid OXM field name" % dst_text)
+    field = values.canonical_field(field)
     if not field.writable:
         raise FlowSyntaxError("%s is read-only" % dst_text)
     value, mask = values.parse_value(field, value_text, ctx.ports)
@@ -193,8 +214,8 @@ def _parse_load(text: str, ctx: _Context):
 
 def _parse_move(text: str, ctx: _Context):
     src_text, dst_text = _arrow(text)
-    src = values.parse_subfield(src_text)
-    dst = values.parse_subfield(dst_text)
+    src = values.parse_subfield(src_text, text)
+    dst = values.parse_subfield(dst_text, text)
     if src.n_bits != dst.n_bits:
         raise FlowSyntaxError("%s: source field is %d bits wide but destination is %d bits wide"
                               % (text, src.n_bits, dst.n_bits))
@@ -295,11 +316,14 @@ def _parse_conjunction(text: str, ctx: _Context):
                      values.parse_int(n_text))
     if len(args) != 2 or not slash or None in (conj_id, k, n):
         raise FlowSyntaxError('"conjunction" syntax is "conjunction(id,i/n)"')
-    if n < 2 or n > 64:
-        raise FlowSyntaxError("number of clauses must be between 2 and 64")
-    if k < 1 or k > n:
-        raise FlowSyntaxError("clause index must be less than or equal to number of clauses"
-                              if k > n else "clause index must be positive")
+    if n < 2:
+        raise FlowSyntaxError("conjunction must have at least 2 clauses")
+    if n > 64:
+        raise FlowSyntaxError("conjunction must have at most 64 clauses")
+    if k < 1:
+        raise FlowSyntaxError("clause index must be positive")
+    if k > n:
+        raise FlowSyntaxError("clause index must be less than or equal to number of clauses")
     return A.Conjunction(conj_id, k - 1, n)
 
 
@@ -323,12 +347,14 @@ def _parse_multipath(text: str, ctx: _Context):
     args = split_args(text)
     if len(args) != 6:
         raise FlowSyntaxError("%s: not enough arguments to multipath action" % text)
-    fields, basis, algorithm, max_link, arg, dst = args
+    fields, basis, algorithm, n_links_text, arg, dst = args
     if fields not in _MULTIPATH_FIELDS:
         raise FlowSyntaxError("%s: unknown fields `%s'" % (text, fields))
     if algorithm not in _MULTIPATH_ALGORITHMS:
         raise FlowSyntaxError("%s: unknown algorithm `%s'" % (text, algorithm))
-    n_links = _number(max_link, 16) + 1
+    n_links = _number(n_links_text, 32)
+    if not 1 <= n_links <= 65536:
+        raise FlowSyntaxError("%s: n_links %d is not in valid range 1 to 65536" % (text, n_links))
     subfield = values.parse_subfield(dst)
     if n_links > 1 << min(subfield.n_bits, 16):
         raise FlowSyntaxError("%s: %d-bit destination field has %d possible values, less than "
@@ -349,7 +375,7 @@ def _parse_bundle(with_dst: bool):
         label, colon, first_member = first.partition(":")
         if label not in ("members", "slaves") or not colon:
             raise FlowSyntaxError("%s: missing member delimiter, expected `members', got `%s'"
-                                  % (text, label))
+                                  % (text, ",".join(args[n_fixed:])))
         if algorithm not in _BUNDLE_ALGORITHMS:
             raise FlowSyntaxError("%s: unknown algorithm `%s'" % (text, algorithm))
         if member_type != "ofport":
@@ -508,8 +534,8 @@ def _check_instructions(instructions: list) -> None:
     for position, instruction in enumerate(instructions):
         kind = type(instruction)
         if kind in seen:
-            raise FlowSyntaxError("instruction %s may be specified only once"
-                                  % _INSTRUCTION_NAMES[kind])
+            raise FlowSyntaxError("duplicate %s instruction not allowed, for OpenFlow 1.1+ "
+                                  "compatibility" % _INSTRUCTION_NAMES[kind])
         seen.add(kind)
         for later in instructions[position + 1:]:
             if _INSTRUCTION_RANK[type(later)] < _INSTRUCTION_RANK[kind]:
@@ -547,7 +573,8 @@ _OUTPUT_NAMES = {A.OFPP_IN_PORT: "IN_PORT", A.OFPP_TABLE: "TABLE", A.OFPP_NORMAL
 
 
 def _format_output(action: A.Output, ports):
-    if action.max_len and action.port != A.OFPP_CONTROLLER:
+    # OpenFlow 1.1+ outputs always carry a max_len, 0xffff ("no limit") when not truncating.
+    if action.max_len not in (0, 0xFFFF) and action.port != A.OFPP_CONTROLLER:
         return "output(port=%s,max_len=%d)" % (values.format_port(action.port, ports),
                                               action.max_len)
     if action.port in _OUTPUT_NAMES:
@@ -588,7 +615,8 @@ def _format_resubmit(action: A.Resubmit, ports):
 def _format_set_field(action: A.SetField, ports):
     field = F.FIELDS[action.field]
     text = values.format_immediate(field, action.value)
-    if action.mask != field.value_mask:
+    whole = values.is_whole_field(A.Subfield(field.name, 0, action.mask.bit_length()))
+    if action.mask != field.value_mask and not (whole and action.mask & (action.mask + 1) == 0):
         text += "/" + values.format_immediate(field, action.mask)
     return "set_field:%s->%s" % (text, values.ovs_name(field))
 
@@ -624,8 +652,8 @@ def _format_fin_timeout(action: A.FinTimeout, ports):
 
 def _format_write_metadata(action: A.WriteMetadata, ports):
     if action.mask == 0xFFFFFFFFFFFFFFFF:
-        return "write_metadata:%#x" % action.value
-    return "write_metadata:%#x/%#x" % (action.value, action.mask)
+        return "write_metadata:%s" % values.c_hex(action.value)
+    return "write_metadata:%s/%s" % (values.c_hex(action.value), values.c_hex(action.mask))
 
 
 _PRINTERS: dict[type, Callable] = {
@@ -657,10 +685,10 @@ _PRINTERS: dict[type, Callable] = {
     A.SetL4SrcPort: lambda a, p: "mod_tp_src:%d" % a.port,
     A.SetL4DstPort: lambda a, p: "mod_tp_dst:%d" % a.port,
     A.SetField: _format_set_field,
-    A.Load: lambda a, p: "load:%#x->%s" % (a.value, values.format_subfield(a.dst)),
+    A.Load: lambda a, p: "load:%s->%s" % (values.c_hex(a.value), values.format_subfield(a.dst)),
     A.Move: lambda a, p: "move:%s->%s" % (values.format_subfield(a.src),
                                           values.format_subfield(a.dst)),
-    A.SetTunnel: lambda a, p: ("set_tunnel64:%#x" if a.wide else "set_tunnel:%#x") % a.tun_id,
+    A.SetTunnel: lambda a, p: ("set_tunnel64:" if a.wide else "set_tunnel:") + values.c_hex(a.tun_id),
     A.SetQueue: lambda a, p: "set_queue:%d" % a.queue_id,
     A.PopQueue: lambda a, p: "pop_queue",
     A.Resubmit: _format_resubmit,
@@ -676,7 +704,7 @@ _PRINTERS: dict[type, Callable] = {
         a.pkt_len, values.format_subfield(a.dst)),
     A.Sample: _format_sample,
     A.Multipath: lambda a, p: "multipath(%s,%d,%s,%d,%d,%s)" % (
-        a.fields, a.basis, a.algorithm, a.max_link, a.arg, values.format_subfield(a.dst)),
+        a.fields, a.basis, a.algorithm, a.max_link + 1, a.arg, values.format_subfield(a.dst)),
     A.Bundle: _format_bundle,
     A.Learn: lambda a, p: format_learn(a),
     A.Meter: lambda a, p: "meter:%d" % a.meter_id,

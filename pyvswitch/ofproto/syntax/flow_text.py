@@ -25,6 +25,7 @@ from pyvswitch import fields as F
 from pyvswitch.ofproto import ofpact as A
 from pyvswitch.ofproto.match import Match
 from pyvswitch.ofproto.protocol import messages as m
+from pyvswitch.ofproto.protocol.versions import OFP13
 from pyvswitch.ofproto.syntax import values
 from pyvswitch.ofproto.syntax.actions_text import format_actions, parse_actions
 from pyvswitch.ofproto.syntax.lexer import FlowSyntaxError, PortNames, split_items
@@ -38,6 +39,7 @@ _IGNORED_WORDS = ("duration", "n_packets", "n_bytes", "idle_age", "hard_age",
                   "allow_hidden_fields", "no_readonly_table")
 _COMMAND_NAMES = {m.OFPFC_ADD: "ADD", m.OFPFC_MODIFY: "MOD", m.OFPFC_MODIFY_STRICT: "MOD_STRICT",
                   m.OFPFC_DELETE: "DEL", m.OFPFC_DELETE_STRICT: "DEL_STRICT"}
+_ALL_ONES_64 = 0xFFFFFFFFFFFFFFFF
 _INCONSISTENT = "actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT)"
 
 
@@ -200,10 +202,10 @@ def format_flow_mod(flow_mod: m.FlowMod, ports: Optional[PortNames] = None) -> s
     if match_text:
         parts.append(match_text)
     if flow_mod.command == m.OFPFC_ADD:
-        if flow_mod.cookie:
+        if flow_mod.cookie not in (0, _ALL_ONES_64):
             parts.append("cookie:%#x" % flow_mod.cookie)
     else:
-        if flow_mod.new_cookie not in (None, 0, 0xFFFFFFFFFFFFFFFF):
+        if flow_mod.new_cookie not in (None, 0, _ALL_ONES_64):
             parts.append("cookie:%#x" % flow_mod.new_cookie)
         if flow_mod.cookie_mask:
             parts.append("cookie:%#x/%#x" % (flow_mod.cookie, flow_mod.cookie_mask))
@@ -217,9 +219,25 @@ def format_flow_mod(flow_mod: m.FlowMod, ports: Optional[PortNames] = None) -> s
         parts.append("buf:%#x" % flow_mod.buffer_id)
     if flow_mod.out_port != A.OFPP_NONE:
         parts.append("out_port:" + values.format_port(flow_mod.out_port, ports))
-    parts.extend(_flag_words(flow_mod.flags))
+    flags = flow_mod.flags
+    if flow_mod.version < OFP13:
+        # Before OpenFlow 1.3 every add resets counters, so the flag is implied, not shown.
+        flags &= ~m.OFPFF_RESET_COUNTS
+    parts.extend(_flag_words(flags))
     parts.append("actions=" + format_actions(flow_mod.actions, ports))
     return " ".join(parts)
+
+
+def format_duration(seconds: int, nanoseconds: int) -> str:
+    """"5s", "5.123s", "5.000001s": milli-, micro- or nanoseconds as far as needed, as
+    ovs-ofctl prints a flow's age."""
+    if not nanoseconds:
+        return "%ds" % seconds
+    if nanoseconds % 1000000 == 0:
+        return "%d.%03ds" % (seconds, nanoseconds // 1000000)
+    if nanoseconds % 1000 == 0:
+        return "%d.%06ds" % (seconds, nanoseconds // 1000)
+    return "%d.%09ds" % (seconds, nanoseconds)
 
 
 def format_flow_stats(stats: m.FlowStats, ports: Optional[PortNames] = None, *,
@@ -227,9 +245,9 @@ def format_flow_stats(stats: m.FlowStats, ports: Optional[PortNames] = None, *,
     """One dump-flows line, with the leading space ovs-ofctl prints."""
     text = " "
     if show_stats or stats.cookie:
-        text += "cookie=%#x, " % stats.cookie
+        text += "cookie=0x%x, " % stats.cookie
     if show_stats:
-        text += "duration=%d.%03ds, " % (stats.duration_sec, stats.duration_nsec // 1000000)
+        text += "duration=%s, " % format_duration(stats.duration_sec, stats.duration_nsec)
     if show_stats or stats.table_id:
         text += "table=%d, " % stats.table_id
     if show_stats:

@@ -118,14 +118,14 @@ def _format_spec(spec: A.LearnSpec) -> str:
         return "output:" + values.format_subfield(spec.src)
     if spec.kind == "load":
         source = (values.format_subfield(spec.src) if spec.src is not None
-                  else "0x%x" % spec.value)
+                  else values.c_hex(spec.value))
         return "load:%s->%s" % (source, values.format_subfield(spec.dst))
     if spec.src is not None:
         if spec.src == spec.dst:
             return values.format_subfield(spec.dst)
         return "%s=%s" % (values.format_subfield(spec.dst), values.format_subfield(spec.src))
     field = F.FIELDS[spec.dst.field]
-    if spec.dst.ofs == 0 and spec.dst.n_bits == field.width:
+    if values.is_whole_field(spec.dst):
         return "%s=%s" % (values.ovs_name(field), values.format_immediate(field, spec.value))
     return "%s=0x%x" % (values.format_subfield(spec.dst), spec.value)
 
@@ -142,7 +142,7 @@ def format_learn(learn: A.Learn) -> str:
     if learn.flags & A.LEARN_DELETE_LEARNED:
         parts.append("delete_learned")
     if learn.cookie:
-        parts.append("cookie=%#x" % learn.cookie)
+        parts.append("cookie=%s" % values.c_hex(learn.cookie))
     if learn.limit:
         parts.append("limit=%d" % learn.limit)
     if learn.flags & A.LEARN_WRITE_RESULT and learn.result_dst is not None:

@@ -3,8 +3,8 @@
 Parsing: each item is a protocol shorthand (`ip`, `tcp6`, `arp`...), `priority=N`, or a field
 from the registry under any of its names, its value written in the field's syntax (values.py).
 The VLAN fields follow Open vSwitch: `dl_vlan`/`dl_vlan_pcp`/`vlan_pcp` also require a tag
-(the CFI bit), `dl_vlan=0xffff` and a `vlan_vid` without the 0x1000 "present" bit mean "no
-tag".  Like ovs-ofctl, the parser keeps a field whose prerequisites the match does not pin
+(the CFI bit) and `dl_vlan=0xffff` means "no tag"; `vlan_vid` is OpenFlow 1.2's VID plus
+"present" bit, taken as written.  Like ovs-ofctl, the parser keeps a field whose prerequisites the match does not pin
 down out of the result (OpenFlow cannot carry it, so stock prints and installs the match
 without it): `tcp_dst=80` alone is the catch-all match.
 
@@ -51,6 +51,8 @@ _HEAD = ("pkt_mark", "recirc_id", "dp_hash", "conj_id", "skb_priority", "actset_
 _TUNNEL = (("tun_id", "tun_src", "tun_dst", "tun_ipv6_src", "tun_ipv6_dst", "tun_gbp_id",
             "tun_gbp_flags", "tun_tos", "tun_ttl", "tun_flags")
            + tuple("tun_metadata%d" % i for i in range(64)))
+# Local workaround: ovs-ofctl prints ct_zone in decimal, while the registry's fmt says hex.
+_PRINTED_DECIMAL = ("ct_zone",)
 _REGS = tuple("reg%d" % i for i in range(16))
 
 
@@ -67,8 +69,6 @@ def _set_vlan_field(match: Match, name: str, value: int, mask: Optional[int]) ->
         return match.with_field("vlan_tci", tci, tci_mask | _VLAN_PCP | F.VLAN_CFI)
     # vlan_vid
     bits = 0x1FFF if mask is None else mask & 0x1FFF
-    if mask is None and not value & F.VLAN_CFI:
-        return match.with_field("vlan_tci", 0, 0xFFFF)
     return match.with_field("vlan_tci", (tci & ~bits) | (value & bits), tci_mask | bits)
 
 
@@ -138,7 +138,11 @@ def _put(parts: list, match: Match, name: str, ports, label: Optional[str] = Non
     value, mask = match.get(name)
     if not mask:
         return
-    if name == "ipv6_label":
+    if name == "dl_type":
+        text = "0x%04x" % value
+    elif name in _PRINTED_DECIMAL:
+        text = "%d" % value if mask == field.value_mask else "0x%x/0x%x" % (value, mask)
+    elif name == "ipv6_label":
         text = ("0x%05x" % value if mask == field.value_mask
                 else "0x%05x/0x%05x" % (value, mask))
     else:

@@ -97,8 +97,19 @@ def lookup_field(name: str) -> Optional[F.Field]:
     return F.FIELDS.get(canonical) if canonical else None
 
 
+def canonical_field(field: F.Field) -> F.Field:
+    """The registry field Open vSwitch means by `field`'s name: tp_src is tcp_src's alias
+    there, so an action written on tp_src prints and reads back as tcp_src."""
+    return lookup_field(ovs_name(field)) or field
+
+
 def n_bytes(field: F.Field) -> int:
     return (field.width + 7) // 8
+
+
+def c_hex(value: int) -> str:
+    """C's "%#x", which ovs-ofctl uses: "0" for zero, else 0x-prefixed hex."""
+    return "0x%x" % value if value else "0"
 
 
 # ---- integers --------------------------------------------------------------------------
@@ -144,7 +155,7 @@ def format_mac(value: int) -> str:
 def parse_ipv4(text: str) -> Optional[int]:
     try:
         return int.from_bytes(socket.inet_pton(socket.AF_INET, text), "big")
-    except OSError:
+    except (OSError, ValueError):
         return None
 
 
@@ -194,20 +205,18 @@ def _unquote(text: str) -> str:
 
 
 def parse_port(text: str, ports: PortNames = PortNames()) -> Optional[int]:
-    """An OpenFlow port number (16-bit space) from a number, reserved name or port name."""
-    name = _unquote(text)
-    if name in ports.by_name:
-        return ports.by_name[name]
-    if name.upper() in RESERVED_PORTS:
-        return RESERVED_PORTS[name.upper()]
-    number = parse_int(name)
-    if number is None:
+    """An OpenFlow port number (16-bit space) from a number, a reserved name or a port name;
+    a quoted string is always a port name, as in ovs-ofctl."""
+    if len(text) >= 2 and text[0] == '"' and text[-1] == '"':
+        return ports.by_name.get(_unquote(text))
+    number = parse_int(text)
+    if number is not None:
+        if number < A.OFPP_MAX or A.OFPP_IN_PORT <= number <= A.OFPP_NONE:
+            return number
         return None
-    if number < A.OFPP_MAX or A.OFPP_IN_PORT <= number <= A.OFPP_NONE:
-        return number
-    if 0xFFFFFFF8 <= number <= 0xFFFFFFFF:
-        return number - 0xFFFF0000
-    return None
+    if text.upper() in RESERVED_PORTS:
+        return RESERVED_PORTS[text.upper()]
+    return ports.by_name.get(text)
 
 
 def format_port(number: int, ports: Optional[PortNames] = None) -> str:
@@ -241,12 +250,21 @@ def _parse_flag_words(field: F.Field, text: str) -> tuple[int, int]:
     table = dict(names)
     value = mask = 0
     for sign, word in re.findall(r"([+-])([^+-]*)", text):
-        if word not in table:
-            raise FlowSyntaxError("%s: unknown %s(s)" % (word, what))
-        mask |= table[word]
+        bits = _flag_bits(table, word, what)
+        mask |= bits
         if sign == "+":
-            value |= table[word]
+            value |= bits
     return value, mask
+
+
+def _flag_bits(table: dict, word: str, what: str) -> int:
+    """One flag name, or "[hex]" for bits without a name, as ovs-ofctl prints them."""
+    if word in table:
+        return table[word]
+    unnamed = re.match(r"\[([0-9a-fA-F]+)\]\Z", word)
+    if unnamed:
+        return int(unnamed.group(1), 16)
+    raise FlowSyntaxError("%s: unknown %s(s)" % (word, what))
 
 
 def _format_flag_words(field: F.Field, value: int, mask: int) -> str:
@@ -309,6 +327,13 @@ def parse_value(field: F.Field, text: str, ports: PortNames = PortNames()
         return FRAG_KINDS[text]
     if fmt in _FLAG_TABLES and text[:1] in ("+", "-"):
         return _parse_flag_words(field, text)
+    if fmt in _FLAG_TABLES and text[:1].isalpha():
+        table, what = dict(_FLAG_TABLES[fmt][0]), _FLAG_TABLES[fmt][1]
+        value = 0
+        for word in text.split("|"):
+            number = parse_int(word)
+            value |= number if number is not None else _flag_bits(table, word, what)
+        return value, None
     value_text, slash, mask_text = text.partition("/")
     if fmt in ("ipv4", "ipv6") and slash:
         width = 32 if fmt == "ipv4" else 128
@@ -322,7 +347,7 @@ def parse_value(field: F.Field, text: str, ports: PortNames = PortNames()
             return value, _prefix_mask(bits, width)
         mask = parse_ipv4(mask_text) if width == 32 else parse_ipv6(mask_text)
         if mask is None:
-            raise FlowSyntaxError("%s: invalid IP%s address" % (mask_text, "" if width == 32 else "v6"))
+            raise FlowSyntaxError("%s: invalid IP%s address" % (text, "" if width == 32 else "v6"))
         return value, mask
     value = _parse_scalar(field, value_text)
     if not slash:
@@ -330,7 +355,7 @@ def parse_value(field: F.Field, text: str, ports: PortNames = PortNames()
     if fmt == "mac":
         mask = parse_mac(mask_text)
         if mask is None:
-            raise FlowSyntaxError("%s: invalid Ethernet address" % mask_text)
+            raise FlowSyntaxError("%s: invalid Ethernet address" % text)
     else:
         mask = parse_int(mask_text)
         if mask is None:
@@ -368,7 +393,7 @@ def format_value(field: F.Field, value: int, mask: Optional[int] = None,
     if fmt == "mac":
         return format_mac(value) if exact else "%s/%s" % (format_mac(value), format_mac(mask))
     if exact:
-        return "0x%x" % value if fmt == "hex" else "%d" % value
+        return c_hex(value) if fmt == "hex" else "%d" % value
     return "0x%x/0x%x" % (value, mask)
 
 
@@ -378,7 +403,7 @@ def format_immediate(field: F.Field, value: int) -> str:
         return format_value(field, value)
     if field.fmt == "port":
         return format_port(value)
-    return "0x%x" % value if field.fmt == "hex" else "%d" % value
+    return c_hex(value) if field.fmt == "hex" else "%d" % value
 
 
 # ---- subfields -------------------------------------------------------------------------
@@ -386,32 +411,66 @@ def format_immediate(field: F.Field, value: int) -> str:
 _SUBFIELD = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:\[(?:(\d+)(?:\.\.(\d+))?)?\])?\Z")
 
 
-def parse_subfield(text: str) -> A.Subfield:
-    """`NAME[]`, `NAME[bit]` or `NAME[start..end]`; a bare NAME means the whole field."""
+def parse_subfield(text: str, context: Optional[str] = None) -> A.Subfield:
+    """`NAME[]`, `NAME[bit]` or `NAME[start..end]`; a bare NAME means the whole field.
+    Errors start with `context` (the whole argument, for move) or the subfield's text."""
     text = text.strip()
+    where = text if context is None else context
     found = _SUBFIELD.match(text)
+    name = re.match(r"[A-Za-z_][A-Za-z0-9_]*", text)
+    field = lookup_field(name.group(0)) if name else None
+    if name and field is None:
+        raise FlowSyntaxError("%s: unknown field `%s'" % (where, name.group(0)))
     if not found:
-        raise FlowSyntaxError("%s: syntax error parsing field" % text)
-    name, start, end = found.groups()
-    field = lookup_field(name)
-    if field is None:
-        raise FlowSyntaxError("%s: unknown field `%s'" % (text, name))
+        raise FlowSyntaxError("%s: syntax error expecting [] or [<bit>] or [<start>..<end>]"
+                              % where)
+    _, start, end = found.groups()
+    field = canonical_field(field)
+    width = _subfield_width(field, name.group(0))
     if start is None:
-        return A.Subfield(field.name, 0, field.width)
+        return A.Subfield(field.name, 0, width)
     first = int(start)
     last = first if end is None else int(end)
+    if first >= width:
+        raise FlowSyntaxError("%s: starting bit %d is not valid because field is only %d bits "
+                              "wide" % (where, first, width))
+    if last >= width:
+        raise FlowSyntaxError("%s: ending bit %d is not valid because field is only %d bits "
+                              "wide" % (where, last, width))
     if last < first:
-        raise FlowSyntaxError("%s: starting bit %d is after ending bit %d" % (text, first, last))
-    if last >= field.width:
-        raise FlowSyntaxError("%s: %s[%d..%d] extends beyond %d-bit field"
-                              % (text, name, first, last, field.width))
+        raise FlowSyntaxError("%s: starting bit %d is after ending bit %d" % (where, first, last))
     return A.Subfield(field.name, first, last - first + 1)
+
+
+# Open vSwitch has two in_port fields: NXM_OF_IN_PORT (16 bits, what `in_port` names in
+# move/load/learn) and OXM_OF_IN_PORT (32 bits, `in_port_oxm`); the registry has one 32-bit
+# in_port, so a subfield's width tells which of the two it was written as.
+_NARROW_IN_PORT_BITS = 16
+_WIDE_IN_PORT_NAMES = ("OXM_OF_IN_PORT", "in_port_oxm")
+
+
+def _subfield_width(field: F.Field, name: str) -> int:
+    if field.name == "in_port" and name not in _WIDE_IN_PORT_NAMES:
+        return _NARROW_IN_PORT_BITS
+    return field.width
+
+
+def is_whole_field(subfield: A.Subfield) -> bool:
+    """True if `subfield` covers all of its field as it was named (in_port: 16 bits)."""
+    field = F.FIELDS[subfield.field]
+    width = _NARROW_IN_PORT_BITS if field.name == "in_port" else field.width
+    return subfield.ofs == 0 and subfield.n_bits in (width, field.width)
 
 
 def format_subfield(subfield: A.Subfield) -> str:
     field = F.FIELDS[subfield.field]
     name = nxm_name(field)
-    if subfield.ofs == 0 and subfield.n_bits == field.width:
+    width = field.width
+    if field.name == "in_port":
+        if subfield.ofs == 0 and subfield.n_bits == field.width:
+            return (getattr(field, "oxm_name", None) or "OXM_OF_IN_PORT") + "[]"
+        width = _NARROW_IN_PORT_BITS
+    if subfield.ofs == 0 and subfield.n_bits == width:
         return name + "[]"
     if subfield.n_bits == 1:
         return "%s[%d]" % (name, subfield.ofs)

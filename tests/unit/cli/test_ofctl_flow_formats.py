@@ -99,4 +99,4 @@ def test_replace_flows_with_tables_at_of10_has_no_dump_protocol():
 
 def test_wire_forms():
     assert [P.wire_form(p) for p in (P.P.OF10_STD, P.P.OF10_STD_TID, P.P.OF10_NXM_TID,
-                                     P.P.OF13_OXM)] == ["of10", "of10", "nxm", "of11+"]
+                                     P.P.OF13_OXM)] == ["of10", "of10", "nxm", "oxm"]

@@ -1,60 +1,22 @@
-"""Datapath actions on frames: outputs, VLAN tags, field rewrites with checksums (scapy checks them)."""
+"""Datapath actions on frames: outputs, VLAN tags (QinQ too), MPLS labels, truncation, field rewrites
+with checksums (scapy checks them; every field on every kind of frame is in test_set_fields)."""
 import struct
 
 import pytest
+from scapy.contrib.mpls import MPLS
 from scapy.layers.inet import ICMP, IP, TCP, UDP
 from scapy.layers.inet6 import ICMPv6EchoRequest, IPv6
-from scapy.layers.l2 import ARP, Dot1Q, Ether
+from scapy.layers.l2 import ARP, Dot1AD, Dot1Q, Ether
 from scapy.layers.sctp import SCTP
 from scapy.packet import Raw, raw
 
 from pyvswitch.datapath import actions as dpa
-from pyvswitch.datapath.execute import execute
 from pyvswitch.netdev import offload
 from pyvswitch.netdev.base import VNET_HDR_F_NEEDS_CSUM, VNET_HDR_GSO_TCPV4, VnetHdr
 
+from .frames import DST, SRC, checksums_ok, only_output, partial_checksum, run
+
 PAYLOAD = Raw(bytes(range(64)))
-SRC, DST = "02:00:00:00:00:01", "02:00:00:00:00:02"
-
-
-def run(frame, actions, vnet=None, in_port=1):
-    out = {}
-    upcalls = []
-    execute([(frame, vnet)], actions, in_port, out, lambda f, c, p: upcalls.append((f, c, p)))
-    return out, upcalls
-
-
-def checksums_ok(frame: bytes) -> bool:
-    """Recompute every checksum scapy knows for `frame` and compare with what it carries."""
-    packet = Ether(frame)
-    fresh = Ether(frame)
-    for layer in (IP, TCP, UDP, ICMP, ICMPv6EchoRequest, SCTP):
-        if layer in fresh:
-            field = "chksum" if layer is not ICMPv6EchoRequest else "cksum"
-            if layer is UDP and layer in packet and packet[UDP].chksum == 0 and IP in packet:
-                continue
-            delattr(fresh[layer], field)
-    rebuilt = Ether(raw(fresh))
-    for layer in (IP, TCP, UDP, ICMP, ICMPv6EchoRequest, SCTP):
-        if layer in packet:
-            field = "chksum" if layer is not ICMPv6EchoRequest else "cksum"
-            if getattr(packet[layer], field) != getattr(rebuilt[layer], field):
-                return False
-    return True
-
-
-def test_checksum_check_detects_a_bad_checksum():
-    good = raw(Ether(src=SRC, dst=DST) / IP() / TCP() / PAYLOAD)
-    assert checksums_ok(good)
-    bad = bytearray(good)
-    bad[50] ^= 1                    # the TCP checksum
-    assert not checksums_ok(bytes(bad))
-
-
-def only_output(out, port=2):
-    assert list(out) == [port]
-    assert len(out[port]) == 1
-    return out[port][0]
 
 
 def test_outputs_and_drop():
@@ -173,19 +135,8 @@ def test_garbage_frames_do_not_raise():
 
 
 def _partial(frame: bytes, proto: int) -> tuple[bytes, VnetHdr]:
-    """`frame` as a sender using checksum offload hands it over: the L4 checksum field holds
-    the folded pseudo-header sum, and the vnet header says where the checksum goes."""
     packet = Ether(frame)
-    l4 = 14 + packet[IP].ihl * 4
-    l4_len = len(frame) - l4
-    words = raw(packet[IP])[12:20] + struct.pack("!HH", proto, l4_len)
-    total = sum(struct.unpack("!6H", words))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    csum_offset = 16 if proto == 6 else 6
-    data = bytearray(frame)
-    data[l4 + csum_offset:l4 + csum_offset + 2] = struct.pack("!H", total)
-    return bytes(data), VnetHdr(VNET_HDR_F_NEEDS_CSUM, 0, 0, 0, l4, csum_offset)
+    return partial_checksum(frame, 14, 14 + packet[IP].ihl * 4, proto, 16 if proto == 6 else 6)
 
 
 @pytest.mark.parametrize("proto", [6, 17])
@@ -226,3 +177,105 @@ def test_userspace_action_gets_the_frame_as_modified_so_far():
     sent, cookie, in_port = upcalls[0]
     assert Ether(sent).src == "00:00:00:00:00:01" and cookie == "cookie" and in_port == 4
     assert isinstance(sent, bytes)
+
+
+# ------------------------------------------------------------------ QinQ
+def test_double_tagging_with_802_1ad_outside():
+    frame = raw(Ether(src=SRC, dst=DST) / IP(src="10.0.0.1") / TCP() / PAYLOAD)
+    vnet = _partial(frame, 6)[1]
+    out, _ = run(_partial(frame, 6)[0], [dpa.push_vlan(0x1000 | 9), dpa.push_vlan(0x1000 | 5 << 13 | 100, tpid=0x88A8),
+                                         dpa.output(2)], vnet)
+    tagged, tagged_vnet = only_output(out)
+    assert tagged[12:22] == bytes.fromhex("88a8a064" "81000009" "0800")
+    packet = Ether(tagged)
+    assert (packet[Dot1AD].vlan, packet[Dot1AD].prio, packet[Dot1Q].vlan) == (100, 5, 9)
+    assert tagged_vnet.csum_start == vnet.csum_start + 8
+    assert checksums_ok(offload.complete_checksum(tagged, tagged_vnet))
+    # Rewrites reach through both tags; VLAN fields change the outer one.
+    out, _ = run(tagged, [dpa.set_field("nw_src", 0x0A0A0A0A), dpa.set_field("vlan_vid", 0x1007),
+                          dpa.pop_vlan(), dpa.output(2), dpa.pop_vlan(), dpa.output(3)], tagged_vnet)
+    inner_only = Ether(out[2][0][0])
+    assert inner_only.type == 0x8100 and inner_only[Dot1Q].vlan == 9 and Dot1AD not in inner_only
+    untagged, untagged_vnet = out[3][0]
+    assert untagged_vnet == vnet and Ether(untagged)[IP].src == "10.10.10.10"
+    assert checksums_ok(offload.complete_checksum(untagged, untagged_vnet))
+
+
+# ------------------------------------------------------------------ MPLS
+def test_push_and_pop_mpls_labels():
+    frame = raw(Ether(src=SRC, dst=DST) / IP(src="10.0.0.1") / UDP(sport=1, dport=2) / PAYLOAD)
+    out, _ = run(frame, [dpa.push_mpls(dpa.mpls_lse(100, tc=3, bos=1, ttl=64)), dpa.output(2),
+                         dpa.push_mpls(dpa.mpls_lse(200, bos=0, ttl=9)), dpa.output(3)])
+    one, two = Ether(out[2][0][0]), Ether(out[3][0][0])
+    assert one.type == 0x8847
+    assert (one[MPLS].label, one[MPLS].cos, one[MPLS].s, one[MPLS].ttl) == (100, 3, 1, 64)
+    assert raw(one[MPLS].payload) == frame[14:]
+    assert [(m.label, m.s, m.ttl) for m in (two[MPLS], two[MPLS].payload)] == [(200, 0, 9), (100, 1, 64)]
+    out, _ = run(out[3][0][0], [dpa.set_field("mpls_ttl", 8), dpa.pop_mpls(0x8847), dpa.output(2),
+                                dpa.pop_mpls(0x0800), dpa.output(3)])
+    assert out[2][0][0] == out_one_label(frame)
+    assert out[3][0][0] == frame
+
+
+def out_one_label(frame):
+    return frame[:12] + b"\x88\x47" + dpa.mpls_lse(100, tc=3, bos=1, ttl=64).to_bytes(4, "big") + frame[14:]
+
+
+def test_mpls_multicast_ethertype_and_vlan_tagged_frames():
+    frame = raw(Ether(src=SRC, dst=DST) / Dot1Q(vlan=9) / IP() / UDP() / PAYLOAD)
+    out, _ = run(frame, [dpa.push_mpls(dpa.mpls_lse(5), ethertype=0x8848), dpa.output(2)])
+    labelled = only_output(out)[0]
+    assert labelled[12:22] == bytes.fromhex("81000009" "8848") + dpa.mpls_lse(5).to_bytes(4, "big")
+    out, _ = run(labelled, [dpa.pop_mpls(0x0800), dpa.output(2)])
+    assert only_output(out)[0] == frame
+
+
+def test_mpls_actions_that_do_not_apply_leave_the_frame():
+    ip = raw(Ether(src=SRC, dst=DST) / IP() / UDP())
+    llc = raw(Ether(src=SRC, dst=DST, type=43) / Raw(b"\x42\x42\x03" + bytes(40)))
+    for frame in (ip, llc, b"", bytes(13)):
+        out, _ = run(frame, [dpa.pop_mpls(0x0800), dpa.output(2)])
+        assert only_output(out)[0] == frame
+    for frame in (llc, b"", bytes(13)):
+        out, _ = run(frame, [dpa.push_mpls(dpa.mpls_lse(1)), dpa.output(2)])
+        assert only_output(out)[0] == frame
+    truncated_label = ip[:12] + b"\x88\x47\x00\x00"
+    out, _ = run(truncated_label, [dpa.pop_mpls(0x0800), dpa.output(2)])
+    assert only_output(out)[0] == truncated_label
+
+
+def test_push_mpls_carries_out_offloads_first():
+    payload = Raw(bytes(i & 0xFF for i in range(3000)))
+    frame, vnet = _partial(raw(Ether(src=SRC, dst=DST) / IP(src="10.0.0.1", dst="10.0.0.2") /
+                               TCP(sport=5, dport=6, flags="PA") / payload), 6)
+    gso = vnet._replace(gso_type=VNET_HDR_GSO_TCPV4, gso_size=1000, hdr_len=54)
+    out, _ = run(frame, [dpa.output(3), dpa.trunc(100), dpa.push_mpls(dpa.mpls_lse(16)),
+                         dpa.output(2), dpa.output(2)], gso)
+    assert out[3] == [(frame, gso)]                 # sent before the push, offloads and all
+    sent = out[2]
+    assert [len(f) for f, _ in sent] == [100, 1058, 100, 1058, 100, 1058]
+    assert all(v is None for _, v in sent)
+    for segment, _ in sent[1::2]:
+        packet = Ether(segment)
+        assert packet.type == 0x8847 and packet[MPLS].label == 16
+        assert checksums_ok(segment)
+    small, small_vnet = _partial(raw(Ether(src=SRC, dst=DST) / IP() / TCP() / PAYLOAD), 6)
+    out, _ = run(small, [dpa.push_mpls(dpa.mpls_lse(16)), dpa.output(2)], small_vnet)
+    labelled, labelled_vnet = only_output(out)
+    assert labelled_vnet is None and checksums_ok(labelled)
+
+
+# ------------------------------------------------------------------ truncation
+def test_trunc_cuts_only_the_next_output():
+    frame = raw(Ether(src=SRC, dst=DST) / IP() / UDP() / PAYLOAD)
+    header = object()
+    out, _ = run(frame, [dpa.trunc(20), dpa.output(2), dpa.output(3), dpa.trunc(5000), dpa.output(4),
+                         dpa.trunc(30), dpa.tunnel_output(5, header), dpa.tunnel_output(6, header)])
+    assert out[2] == [(frame[:20], None)] and out[3] == [(frame, None)] and out[4] == [(frame, None)]
+    assert out[5] == [(frame[:30], None, header)] and out[6] == [(frame, None, header)]
+
+
+def test_trunc_drops_the_offload_requests_of_a_frame_it_shortens():
+    frame, vnet = _partial(raw(Ether(src=SRC, dst=DST) / IP() / TCP() / PAYLOAD), 6)
+    out, _ = run(frame, [dpa.trunc(60), dpa.output(2), dpa.trunc(len(frame)), dpa.output(3)], vnet)
+    assert out[2] == [(frame[:60], None)] and out[3] == [(frame, vnet)]

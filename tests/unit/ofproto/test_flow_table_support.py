@@ -44,7 +44,10 @@ def delete(m: Match = Match(), strict=False, table_id=M.OFPTT_ALL, **fields) -> 
 
 
 def new_tables(classifier=None) -> OpenFlowTables:
-    return OpenFlowTables() if classifier is None else OpenFlowTables(lambda prefixes: classifier())
+    """Tables over the real classifier, or over `classifier` (a class taking prefix_fields)."""
+    if classifier is None:
+        return OpenFlowTables()
+    return OpenFlowTables(lambda prefixes: classifier(prefix_fields=prefixes))
 
 
 def ok(tables: OpenFlowTables, *flow_mods: M.FlowMod, now: float = 0.0, **options):

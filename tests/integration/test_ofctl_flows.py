@@ -1,0 +1,170 @@
+"""pyvs-ofctl's flow-table commands against stock Open vSwitch (ovs-vswitchd --enable-dummy
+in a private directory), with stock ovs-ofctl as the oracle: the same commands must leave
+the same flows and print the same text, on stdout and stderr, with the same exit status.
+Skipped when stock OVS is not installed."""
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.stock_ovs import StockOVS, needs_stock_ovs
+
+pytestmark = needs_stock_ovs
+
+DATA = os.path.join(os.path.dirname(__file__), "..", "data", "ofctl")
+CORPUS = os.path.join(DATA, "flows_corpus.txt")
+PORTS = {"p1": 1, "p2": 2, "p3": 3}
+VERSIONS = ["OpenFlow10", "OpenFlow13", "OpenFlow15"]
+
+
+@pytest.fixture(scope="module")
+def ovs():
+    with StockOVS() as stock:
+        stock.add_bridge("br0", PORTS)
+        yield stock
+
+
+def _untimed(result):
+    """A run's result with log lines' timestamps blanked (stock logs some warnings)."""
+    code, out, err = result
+    return code, out, re.sub(r"(?m)^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\|", "TIME|", err)
+
+
+def pyvs(ovs, *args, stdin=None):
+    """pyvs-ofctl with its run directory on the stock OVS's, so "br0" names the same bridge."""
+    result = subprocess.run([sys.executable, "-m", "pyvswitch.cli.ofctl", *args],
+                            env=dict(ovs.env, PYVS_RUNDIR=ovs.dir), capture_output=True,
+                            text=True, input=stdin, timeout=60)
+    return result.returncode, result.stdout, result.stderr.replace("pyvs-ofctl:", "ovs-ofctl:")
+
+
+def reset(ovs):
+    assert ovs.ofctl("del-flows", "br0")[0] == 0
+
+
+def dump(ovs, version, *extra):
+    code, out, err = ovs.ofctl("-O", version, "dump-flows", "br0", "--no-stats", *extra)
+    assert (code, err) == (0, "")
+    return out
+
+
+def flow_count(ovs):
+    return len([line for line in open(CORPUS) if line.strip() and not line.startswith("#")])
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_add_flows_leaves_what_stock_add_flows_leaves(ovs, version):
+    reset(ovs)
+    assert ovs.ofctl("-O", version, "add-flows", "br0", CORPUS)[0] == 0
+    expected = dump(ovs, version)
+    reset(ovs)
+    assert pyvs(ovs, "-O", version, "add-flows", "br0", CORPUS) == (0, "", "")
+    assert dump(ovs, version) == expected
+    # Every corpus flow is installed; "in_port=p1" and "in_port=1" name the same flow.
+    assert expected.count("\n") == flow_count(ovs) - 1
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("options", [
+    ["--no-stats"], ["--no-stats", "--names"], ["--no-stats", "--sort"],
+    ["--no-stats", "--rsort=priority"], ["--no-stats", "--sort=tcp_dst"],
+    ["--no-stats", "--no-names", "table=1"], ["--no-stats", "ip"],
+    ["--no-stats", "--names", "in_port=p1"], ["--no-stats", "cookie=0x1234/0xffffffffffffffff"],
+])
+def test_dump_flows_prints_what_stock_prints(ovs, version, options):
+    reset(ovs)
+    assert ovs.ofctl("-O", version, "add-flows", "br0", CORPUS)[0] == 0
+    args = ["-O", version, "dump-flows", "br0", *options]
+    assert pyvs(ovs, *args) == ovs.ofctl(*args)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_dump_aggregate(ovs, version):
+    reset(ovs)
+    assert ovs.ofctl("-O", version, "add-flows", "br0", CORPUS)[0] == 0
+    for args in (["dump-aggregate", "br0"], ["dump-aggregate", "br0", "table=1"]):
+        assert pyvs(ovs, "-O", version, *args) == ovs.ofctl("-O", version, *args)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("command", [
+    ["add-flow", "br0", "actions=group:5"],
+    ["add-flow", "br0", "in_port=nosuch,actions=drop"],
+    ["add-flow", "br0", "table=300,actions=drop"],
+    ["add-flow", "br0", "cookie=1/1,actions=drop"],
+    ["add-flows", "br0", "/nonexistent/flows"],
+    ["del-flows", "br0", "in_port=1,actions=drop"],
+    ["mod-flows", "br0", "in_port=1"],
+    ["add-flow", "nosuchbridge", "actions=drop"],
+])
+def test_errors_are_stocks(ovs, version, command):
+    reset(ovs)
+    stock = _untimed(ovs.ofctl("-O", version, *command))
+    reset(ovs)
+    assert _untimed(pyvs(ovs, "-O", version, *command)) == stock
+    assert stock[0] != 0
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_mod_and_del_flows(ovs, version):
+    steps = [["mod-flows", "br0", "tcp,actions=output:1"],
+             ["--strict", "mod-flows", "br0", "priority=100,in_port=2,actions=output:3"],
+             ["del-flows", "br0", "table=1"],
+             ["--strict", "del-flows", "br0", "priority=50,dl_vlan=10"],
+             ["del-flows", "br0", "out_port=2"],
+             ["del-flows", "br0", "cookie=0x1234/0xffffffffffffffff"]]
+    expected = []
+    reset(ovs)
+    assert ovs.ofctl("-O", version, "add-flows", "br0", CORPUS)[0] == 0
+    for step in steps:
+        assert ovs.ofctl("-O", version, *step)[0] == 0
+        expected.append(dump(ovs, version))
+    reset(ovs)
+    assert ovs.ofctl("-O", version, "add-flows", "br0", CORPUS)[0] == 0
+    for step, after in zip(steps, expected):
+        assert pyvs(ovs, "-O", version, *step) == (0, "", "")
+        assert dump(ovs, version) == after, step
+
+
+def test_add_flows_from_standard_input(ovs):
+    reset(ovs)
+    text = "in_port=1,actions=output:2\n# comment\n\npriority=5,actions=drop\n"
+    assert ovs.ofctl("add-flows", "br0", "-", stdin=text)[0] == 0
+    expected = dump(ovs, "OpenFlow10")
+    reset(ovs)
+    assert pyvs(ovs, "add-flows", "br0", "-", stdin=text) == (0, "", "")
+    assert dump(ovs, "OpenFlow10") == expected
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_replace_flows_and_diff_flows(ovs, version, tmp_path):
+    target = tmp_path / "target.txt"
+    target.write_text("priority=0,actions=NORMAL\nin_port=1,actions=output:3\n"
+                      "cookie=0x5,priority=7,ip,actions=drop\n")
+    reset(ovs)
+    assert ovs.ofctl("-O", version, "add-flows", "br0", CORPUS)[0] == 0
+    for pair in (["br0", str(target)], [str(target), "br0"], ["br0", CORPUS]):
+        assert pyvs(ovs, "-O", version, "diff-flows", *pair) == \
+            ovs.ofctl("-O", version, "diff-flows", *pair)
+    assert pyvs(ovs, "-O", version, "replace-flows", "br0", str(target)) == (0, "", "")
+    assert ovs.ofctl("-O", version, "diff-flows", "br0", str(target)) == (0, "", "")
+
+
+def test_diff_flows_of_files(ovs, tmp_path):
+    first, second = tmp_path / "a.txt", tmp_path / "b.txt"
+    first.write_text("in_port=1,actions=drop\ntable=1,in_port=1,actions=drop\n"
+                     "cookie=0x5,priority=10,ip,actions=output:2\nidle_timeout=5,actions=NORMAL\n")
+    second.write_text("in_port=1,actions=output:3\ntable=1,in_port=1,actions=drop\n"
+                      "priority=10,ip,actions=output:2\ntable=2,tcp,actions=drop\n")
+    for pair in ([first, second], [second, first], [first, first], [CORPUS, first],
+                 [first, tmp_path / "missing"], ["./missing", first]):
+        args = ["diff-flows", *map(str, pair)]
+        assert pyvs(ovs, *args) == ovs.ofctl(*args)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_parse_flows(ovs, version):
+    args = ["-O", version, "parse-flows", CORPUS]   # its port names need a switch: an error
+    assert pyvs(ovs, *args) == ovs.ofctl(*args)
