@@ -41,11 +41,12 @@ class FlowTables(Protocol):
 
 
 def _flow_stats(rule, now: float, nxm: bool) -> m.FlowStats:
-    age = max(now - rule.created, 0.0)
-    seconds = int(age)
+    # Open vSwitch keeps rule times in milliseconds, so durations end in six zeros of
+    # nanoseconds (ovs-ofctl then prints "duration=0.015s").
+    age_ms = int(max(now - rule.created, 0.0) * 1000)
     return m.FlowStats(
-        table_id=rule.table_id, duration_sec=seconds,
-        duration_nsec=int((age - seconds) * 1e9), priority=rule.priority,
+        table_id=rule.table_id, duration_sec=age_ms // 1000,
+        duration_nsec=age_ms % 1000 * 1000000, priority=rule.priority,
         idle_timeout=rule.idle_timeout, hard_timeout=rule.hard_timeout, cookie=rule.cookie,
         packet_count=rule.n_packets, byte_count=rule.n_bytes, match=rule.match,
         actions=rule.actions, flags=rule.flags, importance=rule.importance,
