@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Iterable, Optional, Protocol
 
+from pyvswitch.ofproto.bundles import Bundles
 from pyvswitch.ofproto.protocol import codec, errors
 from pyvswitch.ofproto.protocol import messages as m
 from pyvswitch.ofproto.protocol.versions import OFP10
@@ -62,6 +63,7 @@ def _whole_seconds(age: Optional[float]) -> Optional[int]:
 class FlowSession:
     flow_format: int = m.NXFF_OPENFLOW10
     table_id_enabled: bool = False
+    bundles: Bundles = dataclasses.field(default_factory=Bundles)
 
     def answer_flow_mods(self, requests: list[m.FlowMod],
                          tables: FlowTables) -> list[m.Message]:
@@ -87,6 +89,10 @@ class FlowSession:
         is not one."""
         if isinstance(request, m.FlowMod):
             return self.answer_flow_mods([request], tables)
+        if isinstance(request, m.BundleControl):
+            return self.bundles.control(request, lambda mods: self._commit(mods, tables))
+        if isinstance(request, m.BundleAddMessage):
+            return self.bundles.add(request)
         if isinstance(request, m.TableStatsRequest):
             return [m.TableStatsReply(version=request.version, xid=request.xid,
                                       tables=tuple(tables.table_stats()))]
@@ -113,6 +119,19 @@ class FlowSession:
             table_id = 0 if request.command == m.OFPFC_ADD else m.OFPTT_ALL
             return dataclasses.replace(request, table_id=table_id)
         return request
+
+    def _commit(self, requests: list[m.FlowMod], tables: FlowTables) -> list[m.Message]:
+        """Applies a bundle's flow_mods atomically; the failing one's error reply, if any."""
+        flow_mods = []
+        for request in requests:
+            flow_mod = self.normalized(request)
+            if isinstance(flow_mod, errors.ErrorCode):
+                return [codec.error_reply(request, flow_mod)]
+            flow_mods.append(flow_mod)
+        result = tables.apply_flow_mods(flow_mods)
+        if result.error is not None:
+            return [codec.error_reply(requests[result.failed_index], result.error)]
+        return []
 
     # ---- statistics ----
     def _selected(self, request, tables: FlowTables) -> list:
