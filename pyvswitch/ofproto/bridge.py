@@ -10,8 +10,16 @@ Bridge other_config); the datapath calls back into it through the `UpcallHandler
     is translated again with Learning.REFRESH, so an active host's MAC entry stays fresh while
     its traffic only hits caches, as Open vSwitch's revalidators do.  The entry counts as
     seen at the push (at most a revalidator interval after the packet), not at `used`: the
-    table stays in refresh order that way.  The counts are not used yet (there are no
-    OpenFlow rule counters to feed).
+    table stays in refresh order that way.  The counts are credited to every OpenFlow rule
+    the translation matched, and learn actions refresh the flows they learned.
+
+OpenFlow tables (pyvswitch.ofproto.flow_table) hold the rules; `apply_flow_mods` changes them
+atomically (a batch is seen by packets all at once or, when any flow_mod fails, not at all),
+and the side effects a packet's translation hands back (learned flows, rule statistics) are
+applied here, under the lock, right after it.  The bridge's own rule follows Open vSwitch's
+connection manager: in fail_mode standalone with no controller, a bridge starts with, and
+after a fail-mode change is flushed back to, the single visible flow `priority=0
+actions=NORMAL`; in secure mode it starts empty and forwards nothing on its own.
 
 Ports have two numbers: the OpenFlow port number the database and controllers use (LOCAL,
 65534, is the bridge's own internal port) and the datapath port number the datapath assigns
@@ -56,8 +64,13 @@ from pyvswitch.flow import FlowView
 from pyvswitch.netdev.base import Netdev
 from pyvswitch.netdev.patch import PatchNetdev
 from pyvswitch.netdev.tunnel import TunnelConfig
-from pyvswitch.ofproto import xlate
+from pyvswitch.ofproto import ofpact, xlate
+from pyvswitch.ofproto.flow_table import ApplyResult, OpenFlowTables
+from pyvswitch.ofproto.protocol import action_errors, errors
+from pyvswitch.ofproto.table_config import MISS_CONTINUE
+from pyvswitch.ofproto.match import Match
 from pyvswitch.ofproto.patch import PatchPanel
+from pyvswitch.ofproto.protocol import messages as m
 from pyvswitch.ofproto.mac_learning import (DEFAULT_AGING_TIME, DEFAULT_MAX_ENTRIES, MacEntry,
                                             MacTable, MacTableStats)
 from pyvswitch.ofproto.normal import Learning
@@ -85,7 +98,10 @@ class Bridge:
         self._lock = self._panel.lock
         self.datapath_type = "system"
         self._macs = MacTable()
-        self._flow_table = xlate.FlowTable.normal_only()
+        self._tables = OpenFlowTables()
+        self._lookup = _TablesForTranslation(self._tables)
+        self._fail_mode = "standalone"
+        self._has_controllers = False
         self._forward_bpdu = False
         self._names: dict[int, str] = {}              # ofport -> port name
         self._of_to_dp: dict[int, int] = {}
@@ -96,18 +112,24 @@ class Bridge:
         self._tunnels: dict[int, TunnelConfig] = {}          # ofport -> tunnel port config
         self._snapshot = xlate.BridgeSnapshot({}, {}, {})
         self._next_abort_warning = 0.0
+        self._flush_to_default()
 
     # ---- UpcallHandler ----
     def translate(self, key: int, frame: bytes | None, *, side_effects: bool) -> tuple[list, int]:
         view = FlowView(key)
         with self._lock:
-            translation = xlate.translate(view, self.pipeline(), self._clock(),
+            now = self._clock()
+            translation = xlate.translate(view, self.pipeline(), now,
                                           Learning.LEARN if side_effects else Learning.NONE)
-            if side_effects and frame is not None:
-                _count_crossings(translation, 1, len(frame))
+            flows_changed = False
+            if side_effects:
+                n_bytes = len(frame) if frame is not None else 0
+                if frame is not None:
+                    _count_crossings(translation, 1, n_bytes)
+                flows_changed = self._apply_side_effects(translation, 1, n_bytes, now)
         if side_effects and translation.aborted is not None:
             self._note_abort(translation, key)
-        if translation.table_changed:
+        if translation.table_changed or flows_changed:
             self.datapath.invalidate()
         return translation.actions, _EXACT if translation.learning_pending else view.wc
 
@@ -115,13 +137,35 @@ class Bridge:
         """A cached flow created from `key` forwarded `n_packets` packets (`n_bytes` bytes, the
         last at datapath time `used`) since the previous call for it."""
         with self._lock:
-            translation = xlate.translate(FlowView(key), self.pipeline(), self._clock(),
+            now = self._clock()
+            translation = xlate.translate(FlowView(key), self.pipeline(), now,
                                           Learning.REFRESH)
             _count_crossings(translation, n_packets, n_bytes)
+            flows_changed = self._apply_side_effects(translation, n_packets, n_bytes, now)
+        if flows_changed:
+            self.datapath.invalidate()
 
     def pipeline(self) -> xlate.Pipeline:
         """What translation reads of this bridge; call with the lock held."""
-        return xlate.Pipeline(self.name, self._flow_table, self._snapshot, self._macs)
+        return xlate.Pipeline(self.name, self._lookup, self._tables.version, self._snapshot,
+                              self._macs)
+
+    def _apply_side_effects(self, translation: xlate.Translation, n_packets: int,
+                            n_bytes: int, now: float) -> bool:
+        """Credits the matched rules and installs learned flows; True if the tables changed."""
+        if translation.aborted is not None:
+            return False
+        for rule in translation.rules:
+            self._tables.account(rule, n_packets, n_bytes, now)
+        for table_id, matched in translation.lookups:
+            self._tables.count_lookup(table_id, matched, n_packets)
+        if not translation.learned:
+            return False
+        result = self._tables.apply(translation.learned, now, atomic=False,
+                                    check_actions=_check_actions)
+        for _index, error in result.errors:
+            log.warning("%s: learn action failed to add a flow (%s)", self.name, error.name)
+        return bool(result.changed_tables)
 
     def _note_abort(self, translation: xlate.Translation, key: int) -> None:
         coverage.inc(translation.aborted)
@@ -146,10 +190,70 @@ class Bridge:
         if changed:
             self.datapath.invalidate()
 
-    def set_flow_table(self, table: xlate.FlowTable) -> None:
+    # ---- OpenFlow tables ----
+    def apply_flow_mods(self, flow_mods) -> ApplyResult:
+        """Applies FlowMod messages atomically (see pyvswitch.ofproto.flow_table)."""
         with self._lock:
-            self._flow_table = table
+            result = self._tables.apply(list(flow_mods), self._clock(),
+                                        check_actions=_check_actions)
+        if result.changed_tables:
+            self.datapath.invalidate()
+        return result
+
+    def apply_each(self, flow_mods) -> list[ApplyResult]:
+        """Applies flow_mods each on its own (a failure does not undo the others), all
+        visible to packets at once; one result per flow_mod."""
+        flow_mods = list(flow_mods)
+        with self._lock:
+            result = self._tables.apply(flow_mods, self._clock(), atomic=False,
+                                        check_actions=_check_actions)
+        if result.changed_tables:
+            self.datapath.invalidate()
+        failed = dict(result.errors)
+        return [ApplyResult(result.version, ((0, failed[index]),) if index in failed else ())
+                for index in range(len(flow_mods))]
+
+    def dump_flows(self, **filters) -> list:
+        """The rules a flow-stats request selects (filters as OpenFlowTables.dump takes)."""
+        with self._lock:
+            return list(self._tables.dump(**filters))
+
+    def table_stats(self) -> list:
+        """messages.TableStats for every visible table (0-253)."""
+        with self._lock:
+            return [m.TableStats(table_id=table.table_id, active_count=table.n_rules,
+                                 lookup_count=table.lookup_count,
+                                 matched_count=table.matched_count)
+                    for table in self._tables.tables[:xlate.N_TABLES - 1]]
+
+    def flow_now(self) -> float:
+        return self._clock()
+
+    def set_fail_mode(self, fail_mode: str, has_controllers: bool) -> None:
+        """Bridge fail_mode ("standalone" when empty) and whether controllers are configured;
+        a change flushes every flow, as ovs-vswitchd does, and a standalone bridge without
+        controllers gets its NORMAL flow back."""
+        fail_mode = fail_mode or "standalone"
+        with self._lock:
+            if (fail_mode, has_controllers) == (self._fail_mode, self._has_controllers):
+                return
+            self._fail_mode, self._has_controllers = fail_mode, has_controllers
+            self._flush_to_default()
         self.datapath.invalidate()
+
+    def _flush_to_default(self) -> None:
+        """Empties every table, then adds the connection manager's flow (lock held)."""
+        now = self._clock()
+        flush = m.FlowMod(version=0, xid=0, command=m.OFPFC_DELETE, match=Match(),
+                          table_id=m.OFPTT_ALL)
+        mods = [flush]
+        if self._fail_mode == "standalone" and not self._has_controllers:
+            mods.append(m.FlowMod(version=0, xid=0, command=m.OFPFC_ADD, match=Match(),
+                                  priority=0, actions=(ofpact.Output(ofpact.OFPP_NORMAL),)))
+        result = self._tables.apply(mods, now, internal=True)
+        if result.error is not None:
+            raise RuntimeError("flushing %s's flow tables failed: %s"
+                               % (self.name, result.error.name))
 
     def add_port(self, ofport: int, name: str, netdev: Netdev) -> None:
         with self._lock:
@@ -217,16 +321,20 @@ class Bridge:
             self.remove_port(ofport)
 
     def run(self) -> None:
-        """Periodic work: expire MAC entries past their age."""
+        """Periodic work: expire MAC entries and OpenFlow rules past their age."""
         with self._lock:
-            changed = self._macs.expire(self._clock())
+            now = self._clock()
+            changed = self._macs.expire(now)
+            changed |= bool(self._tables.expire(now))
         if changed:
             self.datapath.invalidate()
 
     def next_run(self) -> float | None:
         """Clock time at which `run` next has work, None if none is pending."""
         with self._lock:
-            return self._macs.next_expiry()
+            times = [t for t in (self._macs.next_expiry(), self._tables.next_expiry())
+                     if t is not None]
+        return min(times) if times else None
 
     # ---- for the unixctl commands (fdb/*, dpif/show) ----
     def port_name(self, ofport: int) -> str | None:
@@ -274,6 +382,34 @@ class Bridge:
         self._snapshot = xlate.BridgeSnapshot(
             dict(self._of_to_dp), {dp: of for of, dp in self._of_to_dp.items()},
             dict(self._vlans), self._forward_bpdu, dict(self._patch_links), dict(self._tunnels))
+
+
+class _TablesForTranslation:
+    """OpenFlowTables as translation reads them (xlate.TableLookup)."""
+
+    __slots__ = ("_tables",)
+
+    def __init__(self, tables: OpenFlowTables):
+        self._tables = tables
+
+    def lookup(self, table_id: int, key: int, version: int):
+        return self._tables.lookup(table_id, key, version)
+
+    def miss_continues(self, table_id: int) -> bool:
+        return self._tables.tables[table_id].config.miss == MISS_CONTINUE
+
+
+def _check_actions(table_id: int, actions: tuple) -> Optional[errors.ErrorCode]:
+    """Refuses actions translation cannot carry out, as Open vSwitch refuses what it lacks."""
+    for action in actions:
+        if type(action) not in xlate.SUPPORTED_ACTIONS:
+            return action_errors.BAD_ACTION_TYPE
+        nested = getattr(action, "actions", None)
+        if nested:
+            error = _check_actions(table_id, nested)
+            if error is not None:
+                return error
+    return None
 
 
 def _count_crossings(translation: xlate.Translation, n_packets: int, n_bytes: int) -> None:

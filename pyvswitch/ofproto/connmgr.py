@@ -2,8 +2,9 @@
 
 What it owns: the listening Unix socket, one `Connection` per client, the thread that moves
 their bytes (a selector loop), and the answers to the switch-level requests: FEATURES,
-GET_CONFIG/SET_CONFIG, BARRIER, DESC and PORT_DESC statistics.  Everything else gets the
-error its decoding names (see `Connection`), so clients never hang.
+GET_CONFIG/SET_CONFIG, BARRIER, DESC and PORT_DESC statistics.  Flow-table requests go to
+the client's `flow_requests.FlowSession` over the view's `flow_tables()`.  Everything else
+gets the error its decoding names (see `Connection`), so clients never hang.
 
 Flow in: client bytes; the bridge's state through a `SwitchView` (read in this module's
 thread, so the view must be safe to call from it: return snapshots); port changes through
@@ -36,6 +37,7 @@ from typing import Optional, Protocol, Sequence
 
 import pyvswitch
 from pyvswitch.ofproto.connection import Connection
+from pyvswitch.ofproto.flow_requests import FlowSession, FlowTables
 from pyvswitch.ofproto.protocol import codec, errors
 from pyvswitch.ofproto.protocol import flags as f
 from pyvswitch.ofproto.protocol import messages as m
@@ -54,6 +56,9 @@ SWITCH_DESCRIPTION = dict(mfr_desc="Nicira, Inc.", hw_desc="Open vSwitch",
                           sw_desc=pyvswitch.OVS_COMPAT_VERSION, serial_num="None",
                           dp_desc="None")
 _FRAG_REASSEMBLE = 2
+#: FLOW_MODs applied under one lock hold: small enough that forwarding, which needs the lock
+#: for upcalls, never waits long for a flood of them.
+FLOW_MOD_BATCH = 64
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,6 +84,8 @@ class SwitchView(Protocol):
 
     def ports(self) -> Sequence[PortInfo]: ...
 
+    def flow_tables(self) -> Optional[FlowTables]: ...
+
 
 def port_desc(port: PortInfo) -> PortDesc:
     """A port's OpenFlow description: LIVE when it is up with carrier; speeds follow from
@@ -103,6 +110,7 @@ class _Client:
     unsent: bytes = b""        # output the socket has not taken yet
     miss_send_len: int = 0
     invalid_ttl_to_controller: bool = False
+    flows: FlowSession = dataclasses.field(default_factory=FlowSession)
 
 
 class ConnectionManager:
@@ -229,14 +237,13 @@ class ConnectionManager:
                 self._drop(client, None)
                 return
             if data:
-                for message in client.connection.receive(data, time.monotonic()):
-                    try:
-                        self._answer(client, message)
-                    except Exception:  # a failing view must not take the socket down
-                        log.exception("%s<->%s: failed to answer %s", self.bridge_name,
-                                      client.name, type(message).__name__)
-                        self._drop(client, None)
-                        return
+                messages = client.connection.receive(data, time.monotonic())
+                try:
+                    self._answer_all(client, messages)
+                except Exception:  # a failing view must not take the socket down
+                    log.exception("%s<->%s: failed to answer", self.bridge_name, client.name)
+                    self._drop(client, None)
+                    return
         self._flush(client)
 
     def _flush(self, client: _Client) -> None:
@@ -283,6 +290,24 @@ class ConnectionManager:
 
     # ---- answers ----
 
+    def _answer_all(self, client: _Client, messages: list) -> None:
+        """Answers in order; runs of FLOW_MODs are applied FLOW_MOD_BATCH at a time, so a
+        flood of them costs one lock and one cache invalidation per batch, not per flow."""
+        index = 0
+        while index < len(messages):
+            end = index
+            while (end < len(messages) and end - index < FLOW_MOD_BATCH
+                   and isinstance(messages[end], m.FlowMod)):
+                end += 1
+            tables = self._view.flow_tables()
+            if end > index and tables is not None:
+                for reply in client.flows.answer_flow_mods(messages[index:end], tables):
+                    client.connection.send(reply)
+                index = end
+            else:
+                self._answer(client, messages[index])
+                index += 1
+
     def _answer(self, client: _Client, request: m.Message) -> None:
         connection = client.connection
         version, xid = request.version, request.xid
@@ -307,8 +332,13 @@ class ConnectionManager:
             for reply in codec.port_desc_replies(version, xid, ports):
                 connection.send(reply)
         else:
-            # Replies and asynchronous messages are a switch's to send, not to receive.
-            connection.send(codec.error_reply(request, errors.BAD_TYPE))
+            tables = self._view.flow_tables()
+            replies = client.flows.answer(request, tables) if tables is not None else None
+            if replies is None:
+                # Replies and asynchronous messages are a switch's to send, not to receive.
+                connection.send(codec.error_reply(request, errors.BAD_TYPE))
+            for reply in replies or ():
+                connection.send(reply)
 
     def _features_reply(self, version: int, xid: int) -> m.FeaturesReply:
         ports: tuple = ()

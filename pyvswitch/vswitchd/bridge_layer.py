@@ -66,7 +66,7 @@ TXN_RETRY_INTERVAL = 1.0
 # Columns this layer reads: changes to them trigger reconfiguration.
 _READ = {
     "Open_vSwitch": ["bridges", "next_cfg", "other_config"],
-    "Bridge": ["name", "ports", "other_config", "datapath_type"],
+    "Bridge": ["name", "ports", "other_config", "datapath_type", "fail_mode", "controller"],
     "Port": ["name", "interfaces", "tag", "trunks", "vlan_mode", "other_config"],
     "Interface": ["name", "type", "options", "ofport_request", "mtu_request"],
 }
@@ -110,6 +110,8 @@ class BridgeConfig:
     other_config: tuple[tuple[str, str], ...]
     ifaces: dict[str, IfaceConfig]
     datapath_type: str = "system"
+    fail_mode: str = "standalone"
+    has_controllers: bool = False
     serial: int = 0
     # (serial of the configuration this one was derived from, names of the interfaces
     # whose IfaceConfig differs from that one's), when it was derived from one.
@@ -179,7 +181,8 @@ class ConfigReader:
     @staticmethod
     def _parse_bridge(row) -> tuple:
         return (row.name, tuple(sorted(row.other_config.items())), _uuids(row, "ports"),
-                row.datapath_type or "system")
+                row.datapath_type or "system", _optional(row.fail_mode) or "standalone",
+                bool(row.controller))
 
     def _parse_port(self, row) -> tuple:
         vlan = (_optional(row.vlan_mode), _optional(row.tag), frozenset(row.trunks),
@@ -246,7 +249,8 @@ class ConfigReader:
             row_changed = True
         previous = state.config
         if row_changed:
-            name, other_config, port_uuids, datapath_type = self._cached(row, self._parse_bridge)
+            (name, other_config, port_uuids, datapath_type, fail_mode,
+             has_controllers) = self._cached(row, self._parse_bridge)
             for port_uuid in port_uuids - state.port_uuids:
                 self._port_bridges.setdefault(port_uuid, set()).add(row.uuid)
             for port_uuid in state.port_uuids - port_uuids:
@@ -256,8 +260,9 @@ class ConfigReader:
         elif not dirty_ports:
             return previous
         else:
-            name, other_config, datapath_type = (previous.name, previous.other_config,
-                                                 previous.datapath_type)
+            name, other_config, datapath_type, fail_mode, has_controllers = (
+                previous.name, previous.other_config, previous.datapath_type,
+                previous.fail_mode, previous.has_controllers)
         affected = self._read_ports(state, dirty_ports, tables)
         ifaces = dict(previous.ifaces) if previous is not None else {}
         differing = set()
@@ -276,7 +281,8 @@ class ConfigReader:
                 ifaces[iface_name] = winner
                 differing.add(iface_name)
         state.config = BridgeConfig(
-            name, other_config, ifaces, datapath_type, next(self._serials),
+            name, other_config, ifaces, datapath_type, fail_mode, has_controllers,
+            next(self._serials),
             (previous.serial, frozenset(differing)) if previous is not None else None)
         return state.config
 
@@ -646,7 +652,7 @@ class BridgeLayer:
             log.exception("bridge %s: could not create", name)
             return None
         try:
-            openflow = BridgeOpenFlow(name, dirs.rundir())
+            openflow = BridgeOpenFlow(name, dirs.rundir(), bridge)
             openflow.start()
         except OSError as e:
             log.error("bridge %s: could not open OpenFlow management socket (%s)", name, e.strerror)
@@ -676,6 +682,7 @@ class BridgeLayer:
     def _populate_bridge(self, rb: RunningBridge, config: BridgeConfig, names: set[str]) -> None:
         """Opens those of `names` that are new, numbers and attaches them, applies settings."""
         rb.bridge.set_datapath_type(config.datapath_type)
+        rb.bridge.set_fail_mode(config.fail_mode, config.has_controllers)
         # Numbers go to interfaces in port name order, as if the whole bridge were planned.
         names = sorted((name for name in names if name in config.ifaces),
                        key=lambda name: (config.ifaces[name].port, name))

@@ -29,8 +29,9 @@ def port_info(ofport: int, name: str, netdev: Any) -> PortInfo:
 
 
 class BridgeOpenFlow:
-    def __init__(self, bridge_name: str, rundir: str):
+    def __init__(self, bridge_name: str, rundir: str, flow_tables: Any = None):
         self._dpid = 0
+        self._flow_tables = flow_tables
         self._ports: dict[int, PortInfo] = {}
         self._published: dict[int, PortInfo] = {}
         self._manager = ConnectionManager(bridge_name, rundir, self)
@@ -41,6 +42,10 @@ class BridgeOpenFlow:
 
     def ports(self) -> tuple[PortInfo, ...]:
         return tuple(sorted(self._published.values(), key=lambda p: p.ofport))
+
+    def flow_tables(self) -> Any:
+        """The bridge (pyvswitch.ofproto.bridge.Bridge): it serializes its own access."""
+        return self._flow_tables
 
     # ---- from the bridge layer ----
     def start(self) -> None:

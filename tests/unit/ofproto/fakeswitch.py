@@ -163,3 +163,48 @@ class DatapathSwitch:
         del self.sent[:]
         self.datapath.receive(self.dp_port[ofport], [(frame, None)])
         return sorted(self.sent)
+
+
+# ---- flow tables written the short way --------------------------------------------------
+# A rule is (priority, [(field, value, mask)], [action]) with actions as tuples:
+# ("output", port), ("pop_vlan",), ("set_vlan_vid", vid), ("set_vlan_pcp", pcp).
+
+def _ofpact(action: tuple):
+    from pyvswitch.ofproto import ofpact
+    kind = action[0]
+    if kind == "output":
+        return ofpact.Output(action[1])
+    if kind == "pop_vlan":
+        return ofpact.StripVlan()
+    if kind == "set_vlan_vid":
+        return ofpact.SetVlanVid(action[1])
+    if kind == "set_vlan_pcp":
+        return ofpact.SetVlanPcp(action[1])
+    raise AssertionError("unknown test action %r" % (action,))
+
+
+def table(*rules) -> tuple:
+    """FlowMods (ADD) for table 0."""
+    from pyvswitch.ofproto.match import Match
+    from pyvswitch.ofproto.protocol import messages as m
+    mods = []
+    for priority, fields, actions in rules:
+        match = Match()
+        for name, value, mask in fields:
+            match = match.with_field(name, value, mask)
+        mods.append(m.FlowMod(version=1, xid=0, match=match, priority=priority,
+                              actions=tuple(_ofpact(action) for action in actions)))
+    return tuple(mods)
+
+
+def normal_only() -> tuple:
+    return table((0, [], [("output", 0xFFFA)]))
+
+
+def set_flow_table(bridge, flow_mods) -> None:
+    """Replaces every flow of `bridge` by `flow_mods`, in one atomic change."""
+    from pyvswitch.ofproto.match import Match
+    from pyvswitch.ofproto.protocol import messages as m
+    flush = m.FlowMod(version=1, xid=0, command=m.OFPFC_DELETE, match=Match(), table_id=0xFF)
+    result = bridge.apply_flow_mods([flush, *flow_mods])
+    assert result.error is None, result.error

@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 from pyvswitch.datapath.dpif import Datapath
 from pyvswitch.flow import extract_key
 from pyvswitch.ofproto.bridge import LOCAL, Bridge, PortVlanConfig
-from pyvswitch.ofproto.xlate import OFPP_FLOOD, OFPP_NORMAL, FlowTable, Match, Rule
+from pyvswitch.ofproto.xlate import OFPP_FLOOD, OFPP_NORMAL
+from tests.unit.ofproto.fakeswitch import normal_only, set_flow_table, table
 from tests.unit.ofproto.fakeswitch import (Clock, DatapathSwitch, RecordingNetdev,
                                            apply_actions)
 
@@ -64,11 +65,11 @@ VLAN_CONFIGS = st.sampled_from([
     PortVlanConfig(tag=1, priority_tags="if-nonzero"),
 ])
 FLOW_TABLES = st.sampled_from([
-    FlowTable.normal_only(),
-    FlowTable((Rule(0, Match(), (("output", OFPP_NORMAL),)),
-               Rule(9, Match((("dl_vlan", 2, 0xFFF),)), (("pop_vlan",), ("output", OFPP_NORMAL))),
-               Rule(8, Match((("dl_src", 0x505400000003, 0xFFFFFFFFFFFF),)),
-                    (("set_vlan_vid", 1), ("output", OFPP_FLOOD), ("output", OFPP_NORMAL))))),
+    normal_only(),
+    table((0, [], [("output", OFPP_NORMAL)]),
+          (9, [("dl_vlan", 2, 0xFFF)], [("pop_vlan",), ("output", OFPP_NORMAL)]),
+          (8, [("dl_src", 0x505400000003, 0xFFFFFFFFFFFF)],
+           [("set_vlan_vid", 1), ("output", OFPP_FLOOD), ("output", OFPP_NORMAL)])),
 ])
 FRAME = st.tuples(st.sampled_from(OFPORTS), st.sampled_from(UNICAST),
                   st.sampled_from(DESTINATIONS), st.sampled_from([None, 0, 1, 2]),
@@ -128,4 +129,4 @@ def test_caches_do_not_change_what_is_forwarded(initial_vlans, vocabulary, steps
                 sw.bridge.set_config(forward_bpdu=step[1])
         elif kind == "table":
             for sw in switches:
-                sw.bridge.set_flow_table(step[1])
+                set_flow_table(sw.bridge, step[1])

@@ -17,7 +17,8 @@ from pyvswitch.datapath.dpif import Datapath
 from pyvswitch.flow import extract_key
 from pyvswitch.netdev.patch import PatchNetdev
 from pyvswitch.ofproto.bridge import LOCAL, Bridge, PortVlanConfig
-from pyvswitch.ofproto.xlate import OFPP_FLOOD, OFPP_NORMAL, FlowTable, Match, Rule
+from pyvswitch.ofproto.xlate import OFPP_FLOOD, OFPP_NORMAL
+from tests.unit.ofproto.fakeswitch import normal_only, set_flow_table, table
 from tests.unit.ofproto.fakeswitch import Clock, RecordingNetdev, apply_actions
 from tests.unit.ofproto.test_normal_cache_equivalence import VLAN_CONFIGS, ip_frame
 
@@ -68,20 +69,15 @@ class TwoBridges:
         return sorted((self.names[dp], sent) for dp, sent in apply_actions(frame, actions))
 
 
-def _rule(priority, match, actions):
-    return Rule(priority, Match(tuple(match)), tuple(actions))
-
-
 TABLES = [
-    FlowTable.normal_only(),
-    FlowTable((_rule(0, [], [("output", OFPP_NORMAL)]),
-               _rule(9, [("in_port", PATCH, 0xFFFFFFFF)],
-                     [("set_vlan_vid", 3), ("output", 1), ("pop_vlan",), ("output", OFPP_NORMAL)]),
-               _rule(8, [("dl_src", 0x505400000003, 0xFFFFFFFFFFFF)],
-                     [("output", OFPP_FLOOD)]))),
-    FlowTable((_rule(0, [], [("output", PATCH), ("output", OFPP_NORMAL)]),
-               _rule(5, [("dl_vlan", 2, 0xFFF)], [("pop_vlan",), ("output", PATCH)]),
-               _rule(5, [("nw_src", 0x0A000002, 0xFFFFFFFF)], [("output", 2)]))),
+    normal_only(),
+    table((0, [], [("output", OFPP_NORMAL)]),
+          (9, [("in_port", PATCH, 0xFFFFFFFF)],
+           [("set_vlan_vid", 3), ("output", 1), ("pop_vlan",), ("output", OFPP_NORMAL)]),
+          (8, [("dl_src", 0x505400000003, 0xFFFFFFFFFFFF)], [("output", OFPP_FLOOD)])),
+    table((0, [], [("output", PATCH), ("output", OFPP_NORMAL)]),
+          (5, [("dl_vlan", 2, 0xFFF)], [("pop_vlan",), ("output", PATCH)]),
+          (5, [("nw_src", 0x0A000002, 0xFFFFFFFF)], [("output", 2)])),
 ]
 FLOW_TABLES = st.sampled_from(TABLES)
 # br1 starts, more often than not, with a table that reads a field NORMAL never reads.
@@ -115,7 +111,7 @@ def test_caches_do_not_change_what_crosses_patch_ports(initial_vlans, br1_table,
     clock = Clock()
     switches = [TwoBridges(clock, mode) for mode in ("cached", "uncached", "reference")]
     for sw in switches:
-        sw.bridges["br1"].set_flow_table(br1_table)
+        set_flow_table(sw.bridges["br1"], br1_table)
     for (bridge, ofport), cfg in initial_vlans:
         for sw in switches:
             sw.bridges[bridge].set_port_vlan(ofport, cfg)
@@ -133,7 +129,7 @@ def test_caches_do_not_change_what_crosses_patch_ports(initial_vlans, br1_table,
                 sw.bridges[step[1][0]].set_port_vlan(step[1][1], step[2])
         elif kind == "table":
             for sw in switches:
-                sw.bridges[step[1]].set_flow_table(step[2])
+                set_flow_table(sw.bridges[step[1]], step[2])
         elif kind == "loop":
             for sw in switches:
                 sw.set_loop(step[1])

@@ -14,7 +14,8 @@ from pyvswitch.netdev.base import NetdevError
 from pyvswitch.netdev.patch import PatchNetdev
 from pyvswitch.ofproto import xlate
 from pyvswitch.ofproto.bridge import LOCAL, Bridge, PortVlanConfig
-from pyvswitch.ofproto.xlate import OFPP_NORMAL, FlowTable, Match, Rule
+from pyvswitch.ofproto.xlate import OFPP_NORMAL
+from tests.unit.ofproto.fakeswitch import normal_only, set_flow_table, table
 from tests.unit.ofproto.fakeswitch import (Clock, FakeDatapath, FakeNetdev, apply_actions, eth,
                                            tag_of)
 
@@ -59,9 +60,6 @@ class PatchedBridges:
         return out
 
 
-def table(*rules):
-    return FlowTable(tuple(Rule(priority, Match(tuple(match)), tuple(actions))
-                           for priority, match, actions in rules))
 
 
 EVERY_PORT_BUT_BR0_1 = {("br0", 2): None, ("br0", LOCAL): None,
@@ -110,8 +108,8 @@ def test_vlans_cross_as_the_patch_port_sends_them():
 
 def test_openflow_actions_in_the_peer_do_not_leak_back_into_the_first_bridge():
     sw = PatchedBridges()
-    sw.bridges["br0"].set_flow_table(table((0, [], [("output", PATCH), ("output", 2)])))
-    sw.bridges["br1"].set_flow_table(table(
+    set_flow_table(sw.bridges["br0"], table((0, [], [("output", PATCH), ("output", 2)])))
+    set_flow_table(sw.bridges["br1"], table(
         (0, [], [("output", OFPP_NORMAL)]),
         (5, [("in_port", PATCH, 0xFFFFFFFF)], [("set_vlan_vid", 7), ("output", 1)])))
     assert sw.send("br0", 1, eth(A, B)) == {("br1", 1): (7, 0), ("br0", 2): None}
@@ -122,7 +120,7 @@ def test_openflow_actions_in_the_peer_do_not_leak_back_into_the_first_bridge():
 
 def test_the_peer_sees_no_tunnel_metadata():
     sw = PatchedBridges()
-    sw.bridges["br1"].set_flow_table(table(
+    set_flow_table(sw.bridges["br1"], table(
         (0, [], [("output", 2)]),
         (5, [("tun_id", 0, (1 << 64) - 1)], [("output", 1)])))
     frame = eth(A, BCAST)
@@ -133,13 +131,15 @@ def test_the_peer_sees_no_tunnel_metadata():
 
 def test_the_megaflow_mask_covers_what_both_bridges_consulted():
     sw = PatchedBridges()
-    sw.bridges["br1"].set_flow_table(table(
+    set_flow_table(sw.bridges["br1"], table(
         (0, [], [("output", OFPP_NORMAL)]),
         (5, [("nw_src", 0x0A000001, 0xFFFFFFFF)], [("output", 1)])))
     frame = bytes.fromhex("ffffffffffff50540000000a0800"
                           "4500001c00000000401100000a0000020a000001" "03e807d000080000")
     actions, mask = sw.translate("br0", 1, frame)
-    assert mask & F.FIELDS["nw_src"].mask == F.FIELDS["nw_src"].mask      # br1's rule
+    # br1's rule: enough of nw_src to tell 10.0.0.2 from the rule's 10.0.0.1.
+    nw_src = F.FIELDS["nw_src"]
+    assert mask & ((0x0A000001 ^ 0x0A000002) << nw_src.shift)
     assert mask & F.FIELDS["dl_src"].mask == F.FIELDS["dl_src"].mask      # learning
     assert mask & F.FIELDS["dl_dst"].mask == F.FIELDS["dl_dst"].mask
     assert mask & F.FIELDS["nw_dst"].mask == 0                            # nobody looked
@@ -180,7 +180,7 @@ def test_a_path_that_keeps_branching_is_cut_by_the_total_number_of_crossings():
     bridges = [Bridge("br%d" % i, datapath) for i in range(13)]
     down = table((0, [], [("output", 1), ("output", 2)]))
     for i, (upper, lower) in enumerate(zip(bridges, bridges[1:])):
-        upper.set_flow_table(down)
+        set_flow_table(upper, down)
         for n in (1, 2):
             upper.add_port(n, "d%d-%d" % (i, n), PatchNetdev("d%d-%d" % (i, n),
                                                             {"peer": "u%d-%d" % (i, n)}))
@@ -190,14 +190,14 @@ def test_a_path_that_keeps_branching_is_cut_by_the_total_number_of_crossings():
     in_port = max(datapath.ports)
     for bridge in bridges[11:]:
         bridge.add_port(5, "out-" + bridge.name, FakeNetdev("out-" + bridge.name))
-        bridge.set_flow_table(table((0, [], [("output", 5)])))
+        set_flow_table(bridge, table((0, [], [("output", 5)])))
     frame = eth(A, BCAST)
     key = extract_key(frame, in_port)
     # br11 is reached 2048 times, after 2 + 4 + ... + 2048 = 4094 crossings.
     actions, _mask = bridges[0].translate(key, frame, side_effects=True)
     assert len(actions) == 2048
     # One more bridge: 4094 + 4096 crossings are too many.
-    bridges[11].set_flow_table(down)
+    set_flow_table(bridges[11], down)
     before = coverage.read(xlate.DROP_TOO_MANY)
     actions, _mask = bridges[0].translate(key, frame, side_effects=True)
     assert actions == []

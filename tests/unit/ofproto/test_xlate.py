@@ -6,22 +6,19 @@ from hypothesis import strategies as st
 
 from pyvswitch.flow import extract_key
 from pyvswitch.ofproto.bridge import LOCAL, PortVlanConfig
-from pyvswitch.ofproto.xlate import (OFPP_ALL, OFPP_FLOOD, OFPP_IN_PORT, OFPP_NORMAL, FlowTable,
-                                     Match, Rule)
+from pyvswitch.ofproto.xlate import (OFPP_ALL, OFPP_FLOOD, OFPP_IN_PORT, OFPP_NORMAL)
+from tests.unit.ofproto.fakeswitch import normal_only, set_flow_table, table
 from tests.unit.ofproto.fakeswitch import Switch, eth
 
 A, B = "50:54:00:00:00:0a", "50:54:00:00:00:0b"
 BCAST = "ff:ff:ff:ff:ff:ff"
 
 
-def table(*rules):
-    return FlowTable(tuple(Rule(priority, Match(tuple(match)), tuple(actions))
-                           for priority, match, actions in rules))
 
 
 def with_table(*rules, **kwargs):
     sw = Switch(**kwargs)
-    sw.bridge.set_flow_table(table(*rules))
+    set_flow_table(sw.bridge, table(*rules))
     return sw
 
 
@@ -154,7 +151,7 @@ def test_every_key_the_mask_covers_translates_the_same(vlans, flow_table, pairs)
     """The soundness a megaflow cache relies on: a key that agrees with a translated key on
     the mask gets the same actions (with the same MAC table)."""
     sw = Switch(vlans=dict(zip((1, 2, 3, LOCAL), vlans)))
-    sw.bridge.set_flow_table(flow_table)
+    set_flow_table(sw.bridge, flow_table)
     for first, other in pairs:
         port, src, dst, vid, pcp, nw_src = first
         key = extract_key(ip_frame(src, dst, nw_src, vid, pcp), sw.dp_port[port])
