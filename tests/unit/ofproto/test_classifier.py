@@ -317,3 +317,29 @@ def test_changing_the_prefix_fields_applies_to_rules_already_in():
     assert cls.lookup(key(ipv6_dst="2001:db8::5", dl_type=0x86DD), 1)[0] is rule
     with pytest.raises(ValueError):
         cls.set_prefix_fields(["nw_proto"])
+
+
+def test_a_large_table_agrees_with_a_full_scan_through_removals():
+    import random
+    rnd = random.Random(3)
+    rules = [Rule(rnd.randrange(3), nw_dst=0x0A000000 | rnd.getrandbits(16), **IP)
+             for _ in range(6000)]
+    rules += [Rule(1, nw_dst=(0x0A000000 | rnd.getrandbits(16), 0xFFFFFF00), nw_proto=6, **IP)
+              for _ in range(300)]
+    cls = table(*rules)
+    for rule in rules[:4500]:
+        cls.remove(rule, 2)
+    cls.purge(2)
+    visible = rules[4500:]
+
+    def scan(k):
+        return max((r for r in visible if r.match.matches(k)), key=lambda r: r.priority,
+                   default=None)
+
+    for _ in range(40):
+        probe = key(nw_dst=0x0A000000 | rnd.getrandbits(16), nw_proto=rnd.choice((6, 17)), **IP)
+        got, wc = cls.lookup(probe, 2)
+        assert got is scan(probe)
+        for _ in range(3):
+            other = key(nw_dst=0x0A000000 | rnd.getrandbits(16), nw_proto=6, **IP)
+            assert scan((probe & wc) | (other & ~wc)) is got
