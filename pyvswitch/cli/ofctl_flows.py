@@ -99,38 +99,31 @@ class Names:
 
 # ---- talking to the switch -----------------------------------------------------------------
 
-# LOCAL SHIM until ofctl_text.format_message knows extension errors and flow-table
-# messages: an error reply as ofp-print shows it, the request it quotes included.
-_EXTENSION_ERROR = struct.Struct("!IHH")
+# LOCAL SHIM until ofctl_text.format_message names extension errors (NXET_VENDOR in 1.0 and
+# 1.1, OFPET_EXPERIMENTER in 1.2+): such an error as ofp-print shows it, request included.
+_VENDOR_ERROR = struct.Struct("!IHH")
+_VENDOR = struct.Struct("!I")
 
 
-def _error_name(error: m.Error) -> tuple[Optional[str], bytes]:
-    """The error's name and the request it quotes, or (None, b"") if we cannot name it."""
-    if error.type == errors.NXET_VENDOR and len(error.data) >= _EXTENSION_ERROR.size:
-        vendor, error_type, code = _EXTENSION_ERROR.unpack_from(error.data)
-        named = errors.lookup(error.version, error_type, code, vendor)
-        return (named.name if named else None), error.data[_EXTENSION_ERROR.size:]
-    if error.type == errors.OFPET_EXPERIMENTER and len(error.data) >= 4:
-        vendor = struct.unpack_from("!I", error.data)[0]
-        named = errors.lookup(error.version, error.type, error.code, vendor)
-        return (named.name if named else None), error.data[4:]
-    named = errors.lookup(error.version, error.type, error.code)
-    return (named.name if named else None), error.data
+def _extension_error(error: m.Error) -> tuple[Optional[errors.ErrorCode], bytes]:
+    if error.type == errors.NXET_VENDOR and len(error.data) >= _VENDOR_ERROR.size:
+        vendor, error_type, code = _VENDOR_ERROR.unpack_from(error.data)
+        return (errors.lookup(error.version, error_type, code, vendor),
+                error.data[_VENDOR_ERROR.size:])
+    if error.type == errors.OFPET_EXPERIMENTER and len(error.data) >= _VENDOR.size:
+        vendor = _VENDOR.unpack_from(error.data)[0]
+        return errors.lookup(error.version, error.type, error.code, vendor), error.data[4:]
+    return None, b""
 
 
 def message_text(message: m.Message) -> str:
     """ofp-print's text for a message, ending in a newline."""
-    if isinstance(message, m.FlowMod):
-        return flow_mod_text(message) + "\n"
     if isinstance(message, m.Error):
-        name, quoted = _error_name(message)
-        if name is not None and quoted:
-            try:
-                request = message_text(codec.decode(quoted))
-            except errors.DecodeError:
-                request = ofctl_text.format_bytes(quoted)
+        named, quoted = _extension_error(message)
+        if named is not None:
             return "OFPT_ERROR%s (xid=0x%x): %s\n%s" % (
-                ofctl_text.version_tag(message.version), message.xid, name, request)
+                ofctl_text.version_tag(message.version), message.xid, named.name,
+                ofctl_text.format_bytes(quoted))
     return ofctl_text.format_message(message)
 
 
@@ -326,16 +319,10 @@ def _open_for_dump(session, switch: str, flow: Optional[str]):
     return channel, protocol, dump_filter
 
 
-def _reply_header(name: str, reply: m.Message) -> str:
-    more = " flags=[more]" if reply.flags & m.OFPMPF_REPLY_MORE else ""
-    return "%s reply%s (xid=0x%x):%s" % (name, ofctl_text.version_tag(reply.version),
-                                        reply.xid, more)
-
-
 def _check_replies(replies) -> None:
     for reply in replies:
         if isinstance(reply, m.Error):
-            sys.stdout.write(ofctl_text.format_message(reply))
+            sys.stdout.write(message_text(reply))
             sys.stdout.flush()
             raise SystemExit(1)
 
@@ -356,10 +343,7 @@ def cmd_dump_flows(session, switch: str, flow: Optional[str] = None) -> None:
     finally:
         channel.close()
     if not options.sort and not options.show_names and options.show_stats:
-        for reply in replies:
-            lines = [_reply_header("NXST_FLOW" if reply.nxm else "OFPST_FLOW", reply)]
-            lines += [syntax.format_flow_stats(stats) for stats in reply.flows]
-            sys.stdout.write("".join(line + "\n" for line in lines))
+        sys.stdout.write("".join(ofctl_text.format_message(reply) for reply in replies))
         return
     flows = [stats for reply in replies for stats in reply.flows]
     ports = session.names.for_printing(switch) if flows else None
@@ -377,11 +361,7 @@ def cmd_dump_aggregate(session, switch: str, flow: Optional[str] = None) -> None
     finally:
         channel.close()
     _check_replies(replies)
-    for reply in replies:
-        name = "NXST_AGGREGATE" if reply.nxm else "OFPST_AGGREGATE"
-        sys.stdout.write("%s packet_count=%d byte_count=%d flow_count=%d\n" % (
-            _reply_header(name, reply), reply.packet_count, reply.byte_count,
-            reply.flow_count))
+    sys.stdout.write("".join(ofctl_text.format_message(reply) for reply in replies))
 
 
 # ---- diff-flows and replace-flows ----------------------------------------------------------
@@ -507,16 +487,10 @@ def _print_parsed(session, flow_mods: list) -> None:
     text = "usable protocols: %s\nchosen protocol: %s\n" % (P.describe(usable),
                                                              P.describe(protocol))
     for flow_mod in flow_mods:
-        text += flow_mod_text(_wire(flow_mod, protocol, version, session.next_xid())) + "\n"
+        # As ovs-ofctl, what is printed is the message as encoded, decoded again.
+        wire = codec.encode(_wire(flow_mod, protocol, version, session.next_xid()))
+        text += ofctl_text.format_bytes(wire)
     sys.stdout.write(text)
-
-
-def flow_mod_text(flow_mod: m.FlowMod) -> str:
-    """ofp-print's line for a flow_mod we encode.  LOCAL SHIM: ofctl_text.format_message
-    should own this once it knows flow-table messages."""
-    name = "NXT_FLOW_MOD" if flow_mod.wire == "nxm" else "OFPT_FLOW_MOD"
-    return "%s%s (xid=0x%x): %s" % (name, ofctl_text.version_tag(flow_mod.version),
-                                    flow_mod.xid, syntax.format_flow_mod(flow_mod))
 
 
 def cmd_parse_flow(session, flow: str) -> None:
