@@ -140,6 +140,17 @@ def test_error_replies_use_the_version_numbering(request_message, error, wire):
     assert reply.data == prefix + request_message.raw
 
 
+@pytest.mark.parametrize("request_message", [REQUEST_10, REQUEST_13])
+@pytest.mark.parametrize("error", [errors.BAD_PREREQ, errors.FLOW_MOD_BAD_FLAGS,
+                                   errors.BUNDLE_MSG_FAILED, errors.BAD_LEN,
+                                   errors.NXM_BAD_TYPE])
+def test_error_replies_read_back(request_message, error):
+    reply = codec.decode(codec.encode(codec.error_reply(request_message, error)))
+    expected = error if error.wire(request_message.version) else errors.UNENCODABLE_ERROR
+    assert errors.from_wire(reply.version, reply.type, reply.code, reply.data) == (
+        expected, request_message.raw)
+
+
 def test_error_lookup_reads_each_numbering_back():
     assert errors.lookup(1, 1, 260, errors.NX_VENDOR_ID) == errors.BAD_PREREQ
     assert errors.lookup(4, 4, 9) == errors.BAD_PREREQ
