@@ -53,6 +53,7 @@ import dataclasses
 from typing import Callable, Iterable, Iterator, Optional
 
 from pyvswitch.ofproto import ofpact as A
+from pyvswitch.ofproto.classifier import Classifier
 from pyvswitch.ofproto.flow_timeouts import ExpiryQueue, deadline, reduced_timeout
 from pyvswitch.ofproto.match import CATCH_ALL, Match
 from pyvswitch.ofproto.protocol import errors as E
@@ -228,6 +229,7 @@ class OpenFlowTable:
             self._classifier.set_prefix_fields(config.prefixes)
         self.config = config
 
+    # The two below serve the current version only: they skip a table with no rules in it.
     def rules(self, version: int) -> Iterable[Rule]:
         return self.classifier.rules(version) if self.n_rules else ()
 
@@ -320,15 +322,11 @@ class _Batch:
                          | {table_id for table_id, pending in self.added.items() if pending})
 
 
-def _default_classifier(prefix_fields: tuple[str, ...]):
-    from pyvswitch.ofproto.classifier import Classifier
-    return Classifier(prefix_fields=prefix_fields)
-
-
 class OpenFlowTables:
     """Tables 0-254 of one bridge; see the module docstring."""
 
-    def __init__(self, new_classifier: Callable[[tuple[str, ...]], object] = _default_classifier):
+    def __init__(self, new_classifier: Callable[[tuple[str, ...]], object] = Classifier):
+        """`new_classifier(prefix_fields)` makes a table's classifier."""
         config = TableConfig()
         self.tables = [OpenFlowTable(table_id, new_classifier, config)
                        for table_id in range(N_TABLES)]
@@ -374,14 +372,16 @@ class OpenFlowTables:
             return self._plan_delete(batch, fm, internal)
         return BAD_COMMAND
 
-    def _table_error(self, table_id: int, internal: bool) -> Optional[E.ErrorCode]:
+    @staticmethod
+    def _table_error(table_id: int, internal: bool) -> Optional[E.ErrorCode]:
         if not 0 <= table_id < N_TABLES:
             return BAD_TABLE_ID
         if table_id == HIDDEN_TABLE_ID and not internal:
             return EPERM
         return None
 
-    def _table_ids(self, table_id: int) -> range | tuple[int]:
+    @staticmethod
+    def _table_ids(table_id: int) -> range | tuple[int]:
         """The tables a modify, delete or dump addresses (0xff: every visible one)."""
         return range(HIDDEN_TABLE_ID) if table_id == M.OFPTT_ALL else (table_id,)
 
@@ -401,14 +401,9 @@ class OpenFlowTables:
             return OVERLAP
         victims = []
         if old is None:
-            config = self.tables[table_id].config
-            while config.is_full(batch.count(table_id) - len(victims)):
-                victim = choose_victim(config, (rule for rule in batch.rules(table_id)
-                                                if rule not in victims)) \
-                    if config.eviction else None
-                if victim is None:
-                    return TABLE_FULL
-                victims.append(victim)
+            victims = self._room_for_one(batch, table_id)
+            if victims is None:
+                return TABLE_FULL
         rule = Rule(match, fm.priority, fm.actions, cookie=cookie, table_id=table_id,
                     idle_timeout=fm.idle_timeout, hard_timeout=fm.hard_timeout,
                     importance=fm.importance, flags=fm.flags, now=now)
@@ -422,6 +417,19 @@ class OpenFlowTables:
                 rule.n_packets, rule.n_bytes = old.n_packets, old.n_bytes
             batch.replace(old, rule)
         return None
+
+    def _room_for_one(self, batch: _Batch, table_id: int) -> Optional[list[Rule]]:
+        """The rules to evict so that table `table_id` can take one more (none when it has
+        room), or None when it is full and cannot evict enough."""
+        config = self.tables[table_id].config
+        victims: list[Rule] = []
+        while config.is_full(batch.count(table_id) - len(victims)):
+            victim = config.eviction and choose_victim(
+                config, (rule for rule in batch.rules(table_id) if rule not in victims))
+            if not victim:
+                return None
+            victims.append(victim)
+        return victims
 
     @staticmethod
     def _overlaps(batch: _Batch, table_id: int, match: Match, priority: int,
