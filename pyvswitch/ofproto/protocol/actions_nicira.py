@@ -370,7 +370,7 @@ def _reg_load(body, nested):
 
 
 def _reg_load2(body, nested):
-    action, after = pull_set_field(body, 6, masked_ok=True)
+    action, after = pull_set_field(body, 0, masked_ok=True)
     _require_zero(body[after:])
     return action
 
@@ -704,5 +704,5 @@ DECODERS: dict[int, tuple[Optional[int], Callable]] = {
 MIN_BODY = {NXAST_REG_MOVE: 6, NXAST_REG_LOAD: 2, NXAST_NOTE: 0, NXAST_MULTIPATH: 18,
             NXAST_BUNDLE: 22, NXAST_BUNDLE_LOAD: 22, NXAST_OUTPUT_REG: 2,
             NXAST_LEARN: _LEARN_HEAD.size, NXAST_DEC_TTL_CNT_IDS: 6, NXAST_STACK_PUSH: 2,
-            NXAST_STACK_POP: 2, NXAST_OUTPUT_REG2: 4, NXAST_REG_LOAD2: 6,
+            NXAST_STACK_POP: 2, NXAST_OUTPUT_REG2: 4, NXAST_REG_LOAD2: 4,
             NXAST_CONTROLLER2: 6, NXAST_CLONE: 6, NXAST_LEARN2: _LEARN_HEAD.size + 8}
