@@ -116,8 +116,31 @@ def _extension_error(error: m.Error) -> tuple[Optional[errors.ErrorCode], bytes]
     return None, b""
 
 
+def _error_code(error: m.Error) -> Optional[errors.ErrorCode]:
+    named, _ = _extension_error(error)
+    return named or errors.lookup(error.version, error.type, error.code)
+
+
+_BUNDLE_CONTROL_TYPES = ("OPEN_REQUEST", "OPEN_REPLY", "CLOSE_REQUEST", "CLOSE_REPLY",
+                         "COMMIT_REQUEST", "COMMIT_REPLY", "DISCARD_REQUEST", "DISCARD_REPLY")
+
+
+def _bundle_control_text(message: m.BundleControl) -> str:
+    # LOCAL SHIM until ofctl_text formats bundle messages.
+    flags = " ".join(word for word, bit in (("atomic", m.OFPBF_ATOMIC),
+                                            ("ordered", m.OFPBF_ORDERED))
+                     if message.flags & bit) or "0"
+    kind = (_BUNDLE_CONTROL_TYPES[message.type] if message.type < len(_BUNDLE_CONTROL_TYPES)
+            else str(message.type))
+    return "%s%s (xid=0x%x):\n bundle_id=%d type=%s flags=%s\n" % (
+        "ONFT_BUNDLE_CONTROL" if message.version == OFP13 else "OFPT_BUNDLE_CONTROL",
+        ofctl_text.version_tag(message.version), message.xid, message.bundle_id, kind, flags)
+
+
 def message_text(message: m.Message) -> str:
     """ofp-print's text for a message, ending in a newline."""
+    if isinstance(message, m.BundleControl):
+        return _bundle_control_text(message)
     if isinstance(message, m.Error):
         named, quoted = _extension_error(message)
         if named is not None:
@@ -238,14 +261,77 @@ def _send_flow_mods(session, switch: str, flow_mods: list) -> None:
     usable = P.ANY
     for flow_mod in flow_mods:
         usable &= usable_protocols(flow_mod)
+    if session.options.bundle:
+        usable &= P.BUNDLES
     channel = session.open(switch)
     try:
         protocol = _flow_mod_protocol(session, channel, usable)
+        if session.options.bundle:
+            requests = [_wire(flow_mod, protocol, channel.version, channel.next_xid())
+                        for flow_mod in flow_mods]
+            _bundle_transact(session, channel, requests)
+            return
         for flow_mod in flow_mods:
             _transact_noreply(channel, [_wire(flow_mod, protocol, channel.version,
                                               channel.next_xid())])
     finally:
         channel.close()
+
+
+# ---- bundles ---------------------------------------------------------------------------------
+# As ovs-ofctl --bundle: one atomic, ordered bundle (id 0) on the connection: OPEN_REQUEST,
+# the requests as BUNDLE_ADD_MESSAGEs (each with its request's xid), a barrier, COMMIT_REQUEST.
+# Every error the switch sends on the way is printed as "Error NAME for: REQUEST", then the
+# run fails with "talking to SWITCH (Protocol error)".
+
+_BUNDLE_FLAGS = m.OFPBF_ATOMIC | m.OFPBF_ORDERED
+
+
+def _bundle_control(channel, kind: int) -> m.BundleControl:
+    return m.BundleControl(version=channel.version, xid=channel.next_xid(), bundle_id=0,
+                           type=kind, flags=_BUNDLE_FLAGS)
+
+
+def _await(channel, xid: int, failures: list) -> Optional[m.Message]:
+    """The reply to `xid`, keeping every error on the way; None if the reply is an error."""
+    while True:
+        reply = channel.receive()
+        if isinstance(reply, m.Error):
+            failures.append(reply)
+            if reply.xid == xid:
+                return None
+        elif reply.xid == xid:
+            return reply
+
+
+def _bundle_transact(session, channel, requests: list) -> None:
+    failures: list = []
+    sent = {}
+    opening = _bundle_control(channel, m.OFPBCT_OPEN_REQUEST)
+    sent[opening.xid] = opening
+    channel.send(opening)
+    if _await(channel, opening.xid, failures) is not None:
+        for request in requests:
+            sent[request.xid] = request
+            channel.send(m.BundleAddMessage(version=channel.version, xid=request.xid,
+                                            bundle_id=0, flags=_BUNDLE_FLAGS, message=request))
+        barrier = m.BarrierRequest(version=channel.version, xid=channel.next_xid())
+        channel.send(barrier)
+        _await(channel, barrier.xid, failures)
+        commit = _bundle_control(channel, m.OFPBCT_COMMIT_REQUEST)
+        sent[commit.xid] = commit
+        channel.send(commit)
+        _await(channel, commit.xid, failures)
+    if failures:
+        sys.stdout.flush()
+        for failure in failures:
+            named = _error_code(failure)
+            request = sent.get(failure.xid)
+            sys.stderr.write("Error %s for: %s" % (
+                named.name if named else "***decode error***",
+                message_text(request) if request is not None
+                else ofctl_text.format_bytes(failure.data)))
+        session.fatal("talking to %s (Protocol error)" % channel.target.name)
 
 
 def cmd_add_flow(session, switch: str, flow: str) -> None:
@@ -450,6 +536,8 @@ def cmd_replace_flows(session, switch: str, name: str) -> None:
     diff = FlowTableDiff()
     ports = session.names.for_parsing(switch, ports_first=True)
     usable = _load_file(session, diff, 1, name, ports)
+    if session.options.bundle:
+        usable &= P.BUNDLES
     channel = session.open(switch)
     try:
         protocol = _dump_protocol(session, channel, usable)
@@ -466,6 +554,9 @@ def cmd_replace_flows(session, switch: str, name: str) -> None:
                                                       or not on_switch.same_as(in_file))]
         requests = [_wire(flow_mod, protocol, channel.version, channel.next_xid())
                     for flow_mod in flow_mods]
+        if session.options.bundle:
+            _bundle_transact(session, channel, requests)
+            return
         for request in requests:
             _transact_noreply(channel, [request])
     finally:

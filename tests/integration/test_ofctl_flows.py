@@ -178,3 +178,37 @@ def test_parse_flows(ovs, version, tmp_path):
     if version == "OpenFlow10":
         pytest.xfail("the 1.0 codec sends an add without a table as table 0, stock as 255")
     assert pyvs(ovs, *args) == ovs.ofctl(*args)
+
+
+@pytest.mark.parametrize("version", [None, "OpenFlow13", "OpenFlow14", "OpenFlow15"])
+def test_bundles_change_flows_as_stock_bundles_do(ovs, version, tmp_path):
+    """--bundle: ONF bundles at 1.3, native from 1.4, and OpenFlow 1.4 without -O."""
+    target = tmp_path / "target.txt"
+    target.write_text("priority=0,actions=NORMAL\ntable=1,in_port=1,actions=output:3\n")
+    options = ["--bundle"] + (["-O", version] if version else [])
+    steps = [["add-flows", "br0", CORPUS], ["--strict", "mod-flows", "br0",
+                                            "priority=100,in_port=2,actions=output:1"],
+             ["del-flows", "br0", "table=1"], ["replace-flows", "br0", str(target)]]
+    expected = []
+    reset(ovs)
+    for step in steps:
+        assert ovs.ofctl(*options, *step) == (0, "", "")
+        expected.append(dump(ovs, "OpenFlow13"))
+    reset(ovs)
+    for step, after in zip(steps, expected):
+        assert pyvs(ovs, *options, *step) == (0, "", "")
+        assert dump(ovs, "OpenFlow13") == after, step
+
+
+@MISSING_ERROR_NAMES
+@pytest.mark.parametrize("version", ["OpenFlow13", "OpenFlow15"])
+def test_a_failing_bundle_reports_every_error_as_stock(ovs, version, tmp_path):
+    flows = tmp_path / "flows.txt"
+    flows.write_text("in_port=1,actions=drop\nactions=group:7\nin_port=2,actions=drop\n")
+    reset(ovs)
+    args = ["-O", version, "--bundle", "add-flows", "br0", str(flows)]
+    stock = ovs.ofctl(*args)
+    assert stock[0] == 1 and "Error OFPBFC_MSG_FAILED for: " in stock[2]
+    assert dump(ovs, version) == ""
+    assert pyvs(ovs, *args) == stock
+    assert dump(ovs, version) == ""
