@@ -134,15 +134,34 @@ SCENARIOS = {
             (5, "hard_timeout=50,importance=9,", dict(hard_timeout=50, importance=9)),
             (6, "", {}), (7, "", {}), (8, "", {})]
     ],
+    "evict_groups": [
+        (["add-flow", "table=6,priority=%d,%shard_timeout=%d,actions=drop" % (p, fields, hard)],
+         [of10_add(m, (), priority=p, table_id=6, hard_timeout=hard)])
+        for p, fields, m, hard in [
+            (1, "in_port=1,", match(in_port=1), 10),
+            (2, "in_port=2,", match(in_port=2), 50),
+            (3, "in_port=2,", match(in_port=2), 60),
+            (4, "in_port=2,dl_src=00:00:00:00:00:01,", match(in_port=2, dl_src=MAC1), 70),
+            (9, "", match(), 0)]
+    ],
 }
 
 #: Flow_Table rows per scenario: {table: columns}.
 FLOW_TABLES = {
     "flow_limit": {5: {"name": "small", "flow_limit": 3}},
     "evict": {5: {"name": "small", "flow_limit": 3, "overflow_policy": "evict"}},
+    "evict_groups": {6: {"flow_limit": 4, "overflow_policy": "evict",
+                         "groups": ["NXM_OF_IN_PORT[]"]}},
 }
 #: What add-flows reads from stdin, per scenario.
 STDIN = {"flow_limit": "table=5,priority=1,actions=output:2\ntable=5,priority=7,actions=drop\n"}
+
+
+def _ovsdb_value(value) -> str:
+    """A Flow_Table column value as ovs-vsctl takes it."""
+    if isinstance(value, list):
+        return "[%s]" % ",".join('"%s"' % item for item in value)
+    return str(value)
 
 
 _FLAG_WORDS = (("send_flow_rem", SEND), ("check_overlap", OVERLAP), ("reset_counts", RESET),
@@ -185,7 +204,7 @@ def test_same_errors_and_flows_as_stock(stock, name):
     ours = OpenFlowTables()
     for table_id, columns in FLOW_TABLES.get(name, {}).items():
         stock.vsctl("--", "--id=@t", "create", "Flow_Table",
-                    *("%s=%s" % item for item in columns.items()),
+                    *("%s=%s" % (column, _ovsdb_value(value)) for column, value in columns.items()),
                     "--", "set", "Bridge", bridge, "flow_tables:%d=@t" % table_id)
         ours.configure_table(table_id, TableConfig.from_flow_table_row(TableConfig(), **columns),
                              0.0)
