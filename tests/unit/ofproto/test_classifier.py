@@ -36,7 +36,8 @@ def key(**fields) -> int:
 def wildcards(wc: int) -> dict:
     """wc as {field: mask} over the canonical storage fields it touches."""
     storage = ("in_port", "dl_type", "dl_src", "dl_dst", "vlan_tci", "nw_src", "nw_dst",
-               "nw_proto", "tp_src", "tp_dst", "ipv6_src", "ipv6_dst", "conj_id", "reg0", "metadata")
+               "nw_proto", "tp_src", "tp_dst", "ipv6_src", "ipv6_dst", "tcp_flags", "conj_id", "reg0",
+               "metadata")
     out = {}
     for name in storage:
         field = F.FIELDS[name]
@@ -295,9 +296,19 @@ def test_a_miss_at_an_early_stage_leaves_later_stages_wildcarded():
     assert rule is None and wildcards(wc) == {"in_port": 0xFFFFFFFF}
     _, wc = cls.lookup(key(in_port=1, nw_proto=17, tp_dst=80, **IP), 1)
     assert wildcards(wc) == {"in_port": 0xFFFFFFFF, "dl_type": 0xFFFF, "nw_proto": 0xFF}
+
+
+def test_a_miss_on_the_ports_unwildcards_only_the_port_bits_that_prove_it():
+    cls = table(*(Rule(5, in_port=1, nw_proto=6, tp_dst=port, **IP) for port in (80, 443)))
+    _, wc = cls.lookup(key(in_port=1, nw_proto=6, tp_dst=22, **IP), 1)
+    assert wildcards(wc) == {"tp_dst": 0xFFC0}          # no rule's port is below 64
     _, wc = cls.lookup(key(in_port=1, nw_proto=6, tp_dst=81, **IP), 1)
-    assert wildcards(wc) == {"in_port": 0xFFFFFFFF, "dl_type": 0xFFFF, "nw_proto": 0xFF,
-                             "tp_dst": 0xFFFF}
+    assert wildcards(wc) == {"tp_dst": 0xFFFF}
+    # When some rule has the key's ports, the miss is elsewhere in the last stage: all of it.
+    cls = table(Rule(5, nw_proto=6, tp_dst=80, tcp_flags=2, **IP))
+    _, wc = cls.lookup(key(nw_proto=6, tp_dst=80, **IP), 1)
+    assert wildcards(wc) == {"dl_type": 0xFFFF, "nw_proto": 0xFF, "tp_dst": 0xFFFF,
+                             "tcp_flags": 0xFFF}
 
 
 def test_lower_priority_subtables_are_not_examined_once_a_match_outranks_them():
