@@ -16,7 +16,9 @@ from pyvswitch.ofproto.protocol.errors import DecodeError
 DATA = pathlib.Path(__file__).parents[2] / "data" / "flow_codec"
 GOLDEN = sorted({h for entry in json.loads((DATA / "requests.json").read_text())
                  for h in entry["messages"]}
-                | {record["hex"] for record in json.loads((DATA / "replies.json").read_text())})
+                | {record["hex"] for record in json.loads((DATA / "replies.json").read_text())}
+                | {reply for exchange in json.loads((DATA / "stock_replies.json").read_text())
+                   for reply in exchange["replies"] if len(reply) < 4000})
 
 # An OpenFlow 1.3 "add-flow actions=drop" and OpenFlow 1.0 NXT_FLOW_MOD "reg0=5" from the
 # captures, split where the match goes.
