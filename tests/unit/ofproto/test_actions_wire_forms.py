@@ -72,4 +72,10 @@ def test_set_field_of_an_unwritable_field_is_refused():
     data = bytes.fromhex("0019001080001401060000000000000000")[:16]
     with pytest.raises(DecodeError) as raised:
         decode_actions(4, data)
-    assert raised.value.error.name == "OFPBAC_BAD_SET_TYPE"
+    assert raised.value.error.name == "OFPBAC_BAD_SET_ARGUMENT"
+
+
+@pytest.mark.parametrize("version", [3, 4, 6])
+def test_openflow_11_rewrite_actions_still_decode_in_later_versions(version):
+    set_dl_src = bytes.fromhex("00030010001122334455000000000000")
+    assert decode_actions(version, set_dl_src) == (A.SetEthSrc(0x001122334455),)
