@@ -90,12 +90,50 @@ def requests(version: int) -> list[tuple[str, bytes]]:
     if version >= 2:
         out.append(("flow_mod_bad_command", _oxm_flow_mod(version, b"", command=9)))
         out.append(("flow_mod_bad_flags", _oxm_flow_mod(version, b"", flags=0x80)))
+    short = _oxm_flow_mod(version, b"")[:40] if version >= 2 else _message(1, 14, 0, bytes(40))
+    out.append(("flow_mod_short", short[:2] + struct.pack("!H", len(short)) + short[4:]))
+    if version >= 4:
+        out += _bundle_requests(version)
     if version == 1:
         for name, entries in BAD_NXM.items():
             out.append(("nx_flow_mod_" + name, _nxm_flow_mod(bytes.fromhex(entries))))
         out.append(("nx_flow_mod_bad_command", _nxm_flow_mod(b"", command=9)))
         out.append(("nx_flow_mod_bad_flags", _nxm_flow_mod(b"", flags=0x80)))
     return out
+
+
+def _bundle_requests(version: int) -> list[tuple[str, bytes]]:
+    """Open, add a flow_mod to, and commit bundle 5; commit bundle 99, never opened; delete
+    the bundled flow again, so that the next version's statistics do not see it."""
+    def control(bundle_id: int, control_type: int) -> bytes:
+        body = struct.pack("!IHH", bundle_id, control_type, m.OFPBF_ATOMIC | m.OFPBF_ORDERED)
+        return _experimenter(version, 2300, body) if version == 4 else _message(version, 33,
+                                                                                0, body)
+
+    flow_mod = codec.encode(m.FlowMod(version=version, xid=0, priority=77, table_id=3,
+                                      match=Match().with_field("dl_type", 0x0800)))
+    add_body = struct.pack("!I2xH", 5, m.OFPBF_ATOMIC | m.OFPBF_ORDERED) + flow_mod
+    add = _experimenter(version, 2301, add_body) if version == 4 else _message(version, 34,
+                                                                               0, add_body)
+    cleanup = codec.encode(m.FlowMod(version=version, xid=0, priority=77, table_id=3,
+                                     command=m.OFPFC_DELETE_STRICT,
+                                     match=Match().with_field("dl_type", 0x0800)))
+    return [("bundle_open", control(5, m.OFPBCT_OPEN_REQUEST)), ("bundle_add", add),
+            ("bundle_commit", control(5, m.OFPBCT_COMMIT_REQUEST)),
+            ("bundle_commit_unknown", control(99, m.OFPBCT_COMMIT_REQUEST)),
+            ("bundled_flow_delete", cleanup)]
+
+
+def _experimenter(version: int, exp_type: int, body: bytes) -> bytes:
+    return _message(version, 4, 0, struct.pack("!II", 0x4F4E4600, exp_type) + body)
+
+
+def _bundled_message_offset(message: bytes):
+    if message[1] == 34:
+        return 16
+    if message[1] == 4 and message[8:16] == struct.pack("!II", 0x4F4E4600, 2301):
+        return 24
+    return None
 
 
 class _Client:
@@ -125,6 +163,11 @@ class _Client:
     def transact(self, request: bytes) -> tuple[bytes, list[bytes]]:
         self.xid += 1
         request = request[:4] + struct.pack("!I", self.xid) + request[8:]
+        inner = _bundled_message_offset(request)
+        if inner is not None:
+            # A bundled message must carry the xid of the message that carries it.
+            request = (request[:inner + 4] + struct.pack("!I", self.xid)
+                       + request[inner + 8:])
         barrier_type = 18 if self.version == 1 else 20
         self.socket.sendall(request + _message(self.version, barrier_type, self.xid + 1000))
         replies = []
