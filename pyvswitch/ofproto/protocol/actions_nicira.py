@@ -412,7 +412,6 @@ def _bundle(load: bool):
         if end > len(body):
             raise DecodeError(BAD_ACTION_LEN, "bundle members overrun the action")
         members = struct.unpack_from("!%dH" % n_members, body, 22)
-        _require_zero(body[end:])
         return A.Bundle(BUNDLE_ALGORITHMS[algorithm], HASH_FIELDS[fields], basis, members, dst)
     return decode
 
@@ -708,6 +707,12 @@ DECODERS: dict[int, tuple[Optional[int], Callable]] = {
     NXAST_LEARN2: (None, _learn2),
     NXAST_CHECK_PKT_LARGER: (14, _check_pkt_larger),
 }
+
+# Subtypes Open vSwitch accepts only in OpenFlow 1.0, where they stand in for standard actions
+# that 1.1 introduced (later versions answer OFPBAC_BAD_VENDOR_TYPE).
+OF10_ONLY = frozenset({NXAST_SET_QUEUE, NXAST_DEC_TTL, NXAST_PUSH_MPLS, NXAST_POP_MPLS,
+                       NXAST_SET_MPLS_TTL, NXAST_DEC_MPLS_TTL, NXAST_SET_MPLS_LABEL,
+                       NXAST_SET_MPLS_TC, NXAST_GROUP})
 
 # The smallest body (after the subtype) of each variable-length NXAST, so that decoders can
 # unpack their fixed part without checking again.

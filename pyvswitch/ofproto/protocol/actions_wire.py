@@ -402,7 +402,7 @@ def _decode_one(version: int, action_type: int, body: bytes):
         return decode_actions(version, listed)
 
     if action_type == _OFPAT_VENDOR:
-        return _decode_vendor(body, nested)
+        return _decode_vendor(version, body, nested)
     if version == OFP10:
         entry = OF10.DECODERS.get(action_type)
         if entry is None:
@@ -421,7 +421,7 @@ def _decode_one(version: int, action_type: int, body: bytes):
     return decoder(body, nested)
 
 
-def _decode_vendor(body: bytes, nested):
+def _decode_vendor(version: int, body: bytes, nested):
     vendor, = struct.unpack_from("!I", body)
     if vendor != NX.NX_VENDOR_ID:
         raise DecodeError(BAD_VENDOR, "unknown action vendor %#x" % vendor)
@@ -429,7 +429,7 @@ def _decode_vendor(body: bytes, nested):
         raise DecodeError(BAD_ACTION_LEN, "Nicira action shorter than 16 bytes")
     subtype, = struct.unpack_from("!H", body, 4)
     entry = NX.DECODERS.get(subtype)
-    if entry is None:
+    if entry is None or (version != OFP10 and subtype in NX.OF10_ONLY):
         raise DecodeError(BAD_VENDOR_TYPE, "unknown Nicira action %d" % subtype)
     fixed, decoder = entry
     rest = body[6:]

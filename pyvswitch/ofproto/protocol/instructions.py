@@ -98,11 +98,6 @@ def encode(version: int, actions: tuple, encode_list: EncodeList) -> bytes:
     return out
 
 
-def _no_padding(body: bytes) -> None:
-    if any(body):
-        raise DecodeError(BAD_INSTRUCTION_LEN, "nonzero instruction padding")
-
-
 def _decode_body(version: int, instruction_type: int, body: bytes, decode_list: DecodeList):
     fixed = {OFPIT_GOTO_TABLE: _GOTO.size, OFPIT_WRITE_METADATA: _WRITE_METADATA.size,
              OFPIT_CLEAR_ACTIONS: _PAD.size, OFPIT_METER: _METER.size}
@@ -112,7 +107,6 @@ def _decode_body(version: int, instruction_type: int, body: bytes, decode_list: 
     if instruction_type == OFPIT_GOTO_TABLE:
         return A.GotoTable(body[0])
     if instruction_type == OFPIT_WRITE_METADATA:
-        _no_padding(body[:4])
         return A.WriteMetadata(*_WRITE_METADATA.unpack(body))
     if instruction_type == OFPIT_CLEAR_ACTIONS:
         return A.ClearActions()

@@ -79,3 +79,18 @@ def test_set_field_of_an_unwritable_field_is_refused():
 def test_openflow_11_rewrite_actions_still_decode_in_later_versions(version):
     set_dl_src = bytes.fromhex("00030010001122334455000000000000")
     assert decode_actions(version, set_dl_src) == (A.SetEthSrc(0x001122334455),)
+
+
+@pytest.mark.parametrize("nx_action,decoded", [
+    ("ffff0010000023200004000000000007", A.SetQueue(7)),
+    ("ffff0010000023200012000000000000", A.DecTtl()),
+    ("ffff0010000023200028000000000005", A.Group(5)),
+    ("ffff0010000023200017884700000000", A.PushMpls(0x8847)),
+])
+def test_nicira_stand_ins_for_openflow_11_actions_are_only_accepted_in_10(nx_action, decoded):
+    data = bytes.fromhex(nx_action)
+    assert decode_actions(1, data) == (decoded,)
+    for version in (2, 4, 6):
+        with pytest.raises(DecodeError) as raised:
+            decode_actions(version, data)
+        assert raised.value.error.name == "OFPBAC_BAD_VENDOR_TYPE"
