@@ -5,8 +5,10 @@ Run `python tests/golden/capture_stock_replies.py` with Open vSwitch installed. 
 private stock OVS (tests/stock_ovs.py) with one dummy bridge, installs FLOWS, then, in every
 OpenFlow version, connects to the bridge's management socket and sends each request of
 `requests(version)`: flow, aggregate and table statistics (OpenFlow and, in 1.0, Nicira
-forms) and malformed flow_mods.  Each request is followed by a barrier; every message that
-comes back before the barrier reply is recorded with the request.
+forms), malformed flow_mods and a bundle.  Each request is followed by a barrier; every
+message that comes back before the barrier reply is recorded with the request.  Last, it
+asks for flow removed messages (NXT_SET_ASYNC_CONFIG), adds a flow that expires after a
+second and records the flow removed the switch sends.
 """
 from __future__ import annotations
 
@@ -136,6 +138,20 @@ def _bundled_message_offset(message: bytes):
     return None
 
 
+def _flow_removed_setup(version: int, nxm: bool) -> list[bytes]:
+    """Requests that make the switch send this connection flow removed messages (in their
+    Nicira form when `nxm`), then a flow that expires after a second."""
+    masks = struct.pack("!IIIIII", 0, 0, 0, 0, 0xF, 0xF)
+    setup = [_message(version, 4, 0, struct.pack("!II", 0x2320, 19) + masks)]
+    if nxm:
+        setup.append(codec.encode(m.SetFlowFormat(version=1, xid=0, format=m.NXFF_NXM)))
+    setup.append(codec.encode(m.FlowMod(
+        version=version, xid=0, priority=9, hard_timeout=1, cookie=0xC0FFEE,
+        flags=m.OFPFF_SEND_FLOW_REM, wire="nxm" if nxm else "",
+        match=Match().with_field("dl_type", 0x0800).with_field("nw_proto", 17))))
+    return setup
+
+
 class _Client:
     def __init__(self, path: str, version: int):
         self.version = version
@@ -182,6 +198,13 @@ class _Client:
             else:
                 replies.append(reply)
 
+    def wait_for(self, msg_type: int, timeout: float) -> bytes:
+        self.socket.settimeout(timeout)
+        while True:
+            message = self._read()
+            if message[1] == msg_type or (message[1] == 4 and message[12:16] == b"\0\0\0\x0e"):
+                return message
+
 
 def main() -> None:
     records = []
@@ -196,6 +219,14 @@ def main() -> None:
                 sent, replies = client.transact(request)
                 records.append({"version": version, "name": name, "request": sent.hex(),
                                 "replies": [reply.hex() for reply in replies]})
+            for nxm in (False, True) if version == 1 else (False,):
+                for request in _flow_removed_setup(version, nxm):
+                    sent, replies = client.transact(request)
+                    assert not replies, replies
+                removed = client.wait_for(11, 5.0)
+                records.append({"version": version,
+                                "name": "flow_removed" + ("_nx" if nxm else ""),
+                                "request": sent.hex(), "replies": [removed.hex()]})
     OUTPUT.write_text(json.dumps(records, indent=1) + "\n")
     print("%d exchanges recorded in %s" % (len(records), OUTPUT))
 

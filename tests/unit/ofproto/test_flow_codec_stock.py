@@ -1,6 +1,7 @@
 """The flow-table codec against stock ovs-vswitchd 3.1 (tests/data/flow_codec/
 stock_replies.json, recorded by tests/golden/capture_stock_replies.py): its flow, aggregate
-and table statistics and bundle replies in every version re-encode byte for byte, for each
+and table statistics, flow removed and bundle replies in every version re-encode byte for
+byte, for each
 malformed flow_mod we answer with exactly the OFPT_ERROR it sent, and the errors only a
 connection can decide (an unknown bundle) are numbered as it numbers them."""
 import json
@@ -40,7 +41,7 @@ def test_stock_reply_re_encodes_byte_for_byte(hex_bytes):
     data = bytes.fromhex(hex_bytes)
     reply = codec.decode(data)
     assert isinstance(reply, (m.FlowStatsReply, m.AggregateStatsReply, m.TableStatsReply,
-                              m.BundleControl))
+                              m.BundleControl, m.FlowRemoved))
     assert codec.encode(reply) == data
 
 
@@ -94,6 +95,18 @@ def test_stock_flow_stats_say_what_the_flows_were(version, name):
         assert web.flags == m.OFPFF_SEND_FLOW_REM
     if version >= 5:
         assert by_priority[20].importance == 9
+
+
+@pytest.mark.parametrize("version,name", [(1, "flow_removed"), (1, "flow_removed_nx")]
+                         + [(version, "flow_removed") for version in range(2, 7)])
+def test_stock_flow_removed(version, name):
+    (removed,) = _replies(version, name)
+    assert (removed.cookie, removed.priority, removed.reason) == (0xC0FFEE, 9,
+                                                                  m.OFPRR_HARD_TIMEOUT)
+    assert removed.match.get("nw_proto") == (17, 0xFF)
+    assert removed.nxm == name.endswith("_nx")
+    assert removed.hard_timeout == (0 if version == 1 else 1)
+    assert removed.duration_sec in (1, 2)
 
 
 def test_stock_aggregate_and_table_stats():
