@@ -4,8 +4,10 @@ and table statistics, flow removed and bundle replies in every version re-encode
 byte, for each
 malformed flow_mod we answer with exactly the OFPT_ERROR it sent, and the errors only a
 connection can decide (an unknown bundle) are numbered as it numbers them."""
+import base64
 import json
 import pathlib
+import zlib
 
 import pytest
 
@@ -137,3 +139,18 @@ def test_stock_error_numbering_matches_ours():
         == "OFPBMC_BAD_PREREQ"
     assert names[6, "flow_mod_bad_len"] == "OFPBMC_BAD_LEN"
     assert names[2, "flow_mod_bad_flags"] == "OFPFMFC_BAD_FLAGS"
+
+
+SPLIT = json.loads((DATA.parent / "stock_split.json").read_text())
+
+
+@pytest.mark.parametrize("record", SPLIT, ids=["OF1.%d%s" % (r["version"] - 1,
+                                                             " NXST" if r["nxm"] else "")
+                                               for r in SPLIT])
+def test_flow_stats_split_where_stock_ovs_splits_them(record):
+    stock = [zlib.decompress(base64.b64decode(reply)) for reply in record["replies"]]
+    decoded = [codec.decode(message) for message in stock]
+    assert len(stock) > 1 and all(len(message) > 20000 for message in stock)
+    flows = [flow for reply in decoded for flow in reply.flows]
+    ours = codec.flow_stats_replies(record["version"], decoded[0].xid, flows, record["nxm"])
+    assert [codec.encode(reply) for reply in ours] == stock
