@@ -15,6 +15,8 @@ as Open vSwitch does (32 for a wild address, so a catch-all is 0x003820ff).
 """
 from __future__ import annotations
 
+import functools
+import operator
 import struct
 
 from pyvswitch import fields as F
@@ -179,16 +181,14 @@ def icmp_fields(match: Match) -> Match:
     return match
 
 
-_EXPRESSIBLE = Match(0, 0)
-for _name in ("in_port", "dl_src", "dl_dst", "dl_type", "vlan_tci", "nw_tos", "nw_proto",
-              "nw_src", "nw_dst", "tp_src", "tp_dst"):
-    _EXPRESSIBLE = _EXPRESSIBLE.with_field(_name, 0)
-_EXPRESSIBLE_BITS = _EXPRESSIBLE.mask
+def key_bits(*names: str) -> int:
+    """The flow-key bits of the fields `names`."""
+    return functools.reduce(operator.or_, (F.field(name).mask for name in names), 0)
 
 
-_L2_BITS = 0
-for _name in ("in_port", "dl_src", "dl_dst", "dl_type", "vlan_tci"):
-    _L2_BITS |= F.field(_name).mask
+_EXPRESSIBLE_BITS = key_bits("in_port", "dl_src", "dl_dst", "dl_type", "vlan_tci", "nw_tos",
+                             "nw_proto", "nw_src", "nw_dst", "tp_src", "tp_dst")
+_L2_BITS = key_bits("in_port", "dl_src", "dl_dst", "dl_type", "vlan_tci")
 
 
 def beyond_ipv6_dl_type(match: Match) -> bool:
@@ -203,7 +203,7 @@ def fits(match: Match) -> bool:
     it: IPv6 beyond dl_type and SCTP ports need NXM too."""
     if match.mask & ~_EXPRESSIBLE_BITS or beyond_ipv6_dl_type(match):
         return False
-    if match.get("nw_proto") == (F.IPPROTO_SCTP, 0xFF) and match.mask & (
-            F.field("tp_src").mask | F.field("tp_dst").mask):
+    if match.get("nw_proto") == (F.IPPROTO_SCTP, 0xFF) and match.mask & key_bits("tp_src",
+                                                                                "tp_dst"):
         return False
     return decode(encode(match)) == match

@@ -18,7 +18,7 @@ import struct
 
 from pyvswitch import fields as F
 from pyvswitch.ofproto.match import Match
-from pyvswitch.ofproto.protocol.match10 import beyond_ipv6_dl_type, icmp_fields
+from pyvswitch.ofproto.protocol.match10 import beyond_ipv6_dl_type, icmp_fields, key_bits
 from pyvswitch.ofproto.protocol.errors import (BAD_MATCH_LEN, BAD_MATCH_TYPE, BAD_VALUE,
                                                DecodeError)
 from pyvswitch.ofproto.protocol.ports import port_from_wire32, port_to_wire32
@@ -175,9 +175,7 @@ def _vlan(match: Match, dl_vlan: int, dl_vlan_pcp: int, pcp_exact: bool) -> Matc
     return match.with_field("vlan_tci", tci, mask)
 
 
-_EXPRESSIBLE_BITS = 0
-for _name in _EXPRESSIBLE:
-    _EXPRESSIBLE_BITS |= F.field(_name).mask
+_EXPRESSIBLE_BITS = key_bits(*_EXPRESSIBLE)
 
 
 def fits(match: Match) -> bool:
