@@ -369,13 +369,14 @@ class Classifier:
         hard_priority = _NO_PRIORITY
         hard_seq = 0
         soft: list[_Entry] = []
+        memo: dict = {}
         for subtable in self._order:
             top = subtable.max_priority
             if top < hard_priority or (top == hard_priority and subtable.first_seq > hard_seq):
                 break
             for so_far, index, checks in subtable.stages:
                 if checks:
-                    skip = _prefix_miss(checks, key)
+                    skip = _prefix_miss(checks, key, memo)
                     if skip is not None:
                         wc |= skip
                         break
@@ -439,14 +440,23 @@ class Classifier:
         return len(self._subtables)
 
 
-def _prefix_miss(checks: tuple[_PrefixCheck, ...], key: int) -> Optional[int]:
-    """When a prefix check proves the subtable cannot match `key`, the key bits that prove it."""
+def _prefix_miss(checks: tuple[_PrefixCheck, ...], key: int, memo: dict) -> Optional[int]:
+    """When a prefix check proves the subtable cannot match `key`, the key bits that prove it.
+    `memo` keeps each prefix length's answer for the rest of this key's lookup."""
     for check in checks:
-        prefix = (key >> check.shift) & check.bits_mask
         level = check.level
-        if prefix not in level.counts:
-            bits = min(level.length, level.longest_common_prefix(prefix) + 1)
-            return ((1 << bits) - 1) << (check.field_top - bits)
+        if level in memo:
+            proof = memo[level]
+        else:
+            prefix = (key >> check.shift) & check.bits_mask
+            if prefix in level.counts:
+                proof = None
+            else:
+                bits = min(level.length, level.longest_common_prefix(prefix) + 1)
+                proof = ((1 << bits) - 1) << (check.field_top - bits)
+            memo[level] = proof
+        if proof is not None:
+            return proof
     return None
 
 
