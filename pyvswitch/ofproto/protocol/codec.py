@@ -260,6 +260,15 @@ def _encoder_by_version(for_10: Callable, for_11: Callable) -> Callable:
     return lambda message: (for_10 if message.version == OFP10 else for_11)(message)
 
 
+def _since(first_version: int, decode_body: Callable) -> Callable:
+    """`decode_body` for a message type that versions before `first_version` lack."""
+    def decode_if_defined(version: int, body: bytes) -> dict:
+        if version < first_version:
+            raise DecodeError(errors.BAD_TYPE, "message type not in this version")
+        return decode_body(version, body)
+    return decode_if_defined
+
+
 @dataclasses.dataclass(frozen=True)
 class _Kind:
     cls: type
@@ -297,9 +306,9 @@ _KINDS = [
     _Kind(m.FlowMod, 14, 14, _by_version(fm.decode_flow_mod_10, fm.decode_flow_mod_11),
           _encoder_by_version(fm.encode_flow_mod_10, fm.encode_flow_mod_11)),
     _Kind(m.BundleControl, None, bundle_codec.OFPT_BUNDLE_CONTROL,
-          bundle_codec.decode_control, bundle_codec.encode_control),
+          _since(OFP14, bundle_codec.decode_control), bundle_codec.encode_control),
     _Kind(m.BundleAddMessage, None, bundle_codec.OFPT_BUNDLE_ADD_MESSAGE,
-          lambda version, body: bundle_codec.decode_add(version, body, decode),
+          _since(OFP14, lambda version, body: bundle_codec.decode_add(version, body, decode)),
           lambda message: bundle_codec.encode_add(message, encode)),
 ]
 MULTIPART_REQUEST = {OFP10: 16, OFP11: 18}   # by _family()

@@ -120,6 +120,13 @@ def test_bundled_message_of_another_version():
     assert error_of(data) == errors.BUNDLE_MSG_BAD_LEN
 
 
+def test_openflow14_bundle_types_are_unknown_before_14():
+    body = struct.pack("!IHH", 1, m.OFPBCT_OPEN_REQUEST, 0)
+    assert error_of(struct.pack("!BBHI", 4, 33, 16, 1) + body) == errors.BAD_TYPE
+    assert isinstance(codec.decode(struct.pack("!BBHI", 5, 33, 16, 1) + body),
+                      m.BundleControl)
+
+
 # ---- error numbering per version --------------------------------------------------------
 
 REQUEST_10 = m.BarrierRequest(version=1, xid=7, raw=bytes.fromhex("0112000800000007"))
