@@ -60,6 +60,9 @@ in the structures (they still answer lookups at older versions) until `purge` fo
 lookup can see any more.  Re-inserting a removed rule at the version it was removed at undoes the
 removal (as aborting a bundle needs); the rule keeps its place among equal priorities.
 
+Concurrency: none inside.  Changes and lookups must not run at the same time (the bridge's lock
+serializes them); versions make a batch of changes atomic for lookups, not lock-free.
+
 Bounds that are allowed to be loose: a subtable's `max_priority`, `first_seq`, its stage sets and
 the prefix tries count rules of every version, including removed ones not yet purged.  Each may
 make a lookup examine more than it must (wider `wc`), never less.
@@ -253,10 +256,6 @@ class _Subtable:
         self.first_seq = 0
         return True
 
-    def entries(self) -> Iterator[_Entry]:
-        for bucket in self.buckets.values():
-            yield from bucket
-
 
 class Classifier:
     """One OpenFlow table's rules; see the module docstring."""
@@ -425,11 +424,13 @@ class Classifier:
         return None
 
     def rules(self, version: int) -> Iterator:
-        """Every rule visible at `version`, in no particular order."""
+        """Every rule visible at `version`, in no particular order.  Changes and purges made
+        while the iteration is suspended do not disturb it (it walks snapshots of the buckets)."""
         for subtable in list(self._subtables.values()):
-            for entry in subtable.entries():
-                if entry.add_version <= version < entry.remove_version:
-                    yield entry.rule
+            for bucket in list(subtable.buckets.values()):
+                for entry in bucket[:]:
+                    if entry.add_version <= version < entry.remove_version:
+                        yield entry.rule
 
     def __len__(self) -> int:
         """The number of rules not removed: those visible at the newest version."""

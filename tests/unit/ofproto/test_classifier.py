@@ -354,3 +354,17 @@ def test_a_large_table_agrees_with_a_full_scan_through_removals():
         for _ in range(3):
             other = key(nw_dst=0x0A000000 | rnd.getrandbits(16), nw_proto=6, **IP)
             assert scan((probe & wc) | (other & ~wc)) is got
+
+
+def test_listing_rules_survives_changes_and_purges_between_steps():
+    rules = [Rule(p, in_port=i) for i in range(50) for p in (1, 2)]
+    cls = table(*rules)
+    listed = []
+    for n, rule in enumerate(cls.rules(1)):
+        listed.append(rule)
+        if n == 10:
+            for gone in rules[::2]:
+                cls.remove(gone, 2)
+            cls.purge(2)              # lookups at 1 are over: the listing may lose these
+            cls.insert(Rule(3, in_port=999), 3)
+    assert set(map(id, rules[1::2])) <= set(map(id, listed)) <= set(map(id, rules))
