@@ -15,7 +15,7 @@ from typing import Callable, Optional
 
 from pyvswitch.ofproto import ofpact as A
 from pyvswitch.ofproto.protocol.action_errors import (BAD_ACTION_LEN, BAD_ARGUMENT,
-                                                      BAD_SET_TYPE)
+                                                      BAD_OUT_PORT, BAD_SET_TYPE)
 from pyvswitch.ofproto.protocol.action_fields import (check_subfield, nx_header_for,
                                                       pack_ofs_nbits, pull_header,
                                                       unpack_ofs_nbits)
@@ -68,6 +68,7 @@ NXAST_GROUP = 40
 NXAST_CHECK_PKT_LARGER = 49
 
 TABLE_CURRENT = 0xFF
+_IN_PORT_HEADER = 0x00000002     # NXM_OF_IN_PORT: bundle members are OpenFlow ports
 
 HASH_FIELDS = ("eth_src", "symmetric_l4", "symmetric_l3l4", "symmetric_l3l4+udp", "nw_src",
                "nw_dst", "symmetric_l3")
@@ -401,17 +402,21 @@ def _bundle(load: bool):
             "!HHHIHH", body)
         if algorithm >= len(BUNDLE_ALGORITHMS) or fields >= len(HASH_FIELDS):
             raise DecodeError(BAD_ARGUMENT, "unknown bundle fields or algorithm")
-        if member_type != struct.unpack("!I", _header_words("in_port"))[0]:
+        if member_type != _IN_PORT_HEADER:
             raise DecodeError(BAD_ARGUMENT, "bundle members are not OpenFlow ports")
         dst = None
         if load:
             dst, _ = _subfield(word, body, 14)
-        elif word or any(body[14:18]):
+            if dst.n_bits < 16:
+                raise DecodeError(BAD_ARGUMENT, "bundle_load into fewer than 16 bits")
+        elif word or any(body[14:22]):
             raise DecodeError(BAD_ARGUMENT, "bundle with a destination")
         end = 22 + 2 * n_members
         if end > len(body):
             raise DecodeError(BAD_ACTION_LEN, "bundle members overrun the action")
         members = struct.unpack_from("!%dH" % n_members, body, 22)
+        if any(member >= A.OFPP_MAX for member in members):
+            raise DecodeError(BAD_OUT_PORT, "bundle member is not an OpenFlow port")
         return A.Bundle(BUNDLE_ALGORITHMS[algorithm], HASH_FIELDS[fields], basis, members, dst)
     return decode
 

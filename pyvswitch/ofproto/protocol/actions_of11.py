@@ -21,6 +21,7 @@ from pyvswitch.ofproto.protocol.action_errors import (BAD_ARGUMENT, BAD_OUT_PORT
 from pyvswitch.ofproto.protocol.action_fields import (bits_of, check_subfield,
                                                       field_named_by, header_for, pull_header)
 from pyvswitch.ofproto.protocol.errors import BAD_FIELD, BAD_WILDCARDS, DecodeError
+from pyvswitch.ofproto.protocol.instructions import meter
 from pyvswitch.ofproto.protocol.versions import OFP11, OFP12, OFP15
 
 OFPAT11_OUTPUT = 0
@@ -260,6 +261,10 @@ def _ethertype(cls, allowed):
     return decode
 
 
+def _meter(body, nested):
+    return meter(struct.unpack_from("!I", body)[0])
+
+
 def _constant(value):
     def decode(body, nested):
         return value
@@ -296,7 +301,7 @@ DECODERS: dict[int, tuple[frozenset, Optional[int], Callable]] = {
     OFPAT11_DEC_NW_TTL: (_ALL_11, 4, _constant(A.DecTtl())),
     OFPAT12_SET_FIELD: (frozenset(range(OFP12, OFP15)), None, _set_field(OFP12)),
     OFPAT15_COPY_FIELD: (frozenset({OFP15}), None, _copy_field),
-    OFPAT15_METER: (frozenset({OFP15}), 4, _u32(A.Meter)),
+    OFPAT15_METER: (frozenset({OFP15}), 4, _meter),
 }
 # OpenFlow 1.5's SET_FIELD also accepts masks.
 SET_FIELD_15 = (frozenset({OFP15}), None, _set_field(OFP15))

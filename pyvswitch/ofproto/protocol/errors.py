@@ -187,6 +187,7 @@ _ALL = [HELLO_INCOMPATIBLE, HELLO_EPERM, BAD_VERSION, BAD_TYPE, BAD_STAT, BAD_VE
         _numbered("OFPBAC_BAD_SET_ARGUMENT", "OF1.2+(2,15)"),
         _numbered("OFPBIC_UNKNOWN_INST", "OF1.1+(3,0)"), _numbered("OFPBIC_BAD_LEN", "OF1.2+(3,7)"),
         _numbered("OFPBIC_DUP_INST", "NX1.1-1.3(3,256) OF1.4+(3,9)"),
+        _numbered("OFPMMFC_INVALID_METER", "OF1.3+(12,1)"),
         ]
 
 

@@ -18,7 +18,7 @@ from typing import Callable
 
 from pyvswitch.ofproto import ofpact as A
 from pyvswitch.ofproto.protocol.action_errors import (BAD_INSTRUCTION_LEN,
-                                                      DUPLICATE_INSTRUCTION,
+                                                      DUPLICATE_INSTRUCTION, INVALID_METER,
                                                       UNKNOWN_INSTRUCTION, not_in_version)
 from pyvswitch.ofproto.protocol.errors import DecodeError
 from pyvswitch.ofproto.protocol.versions import OFP13, OFP15
@@ -30,6 +30,7 @@ OFPIT_APPLY_ACTIONS = 4
 OFPIT_CLEAR_ACTIONS = 5
 OFPIT_METER = 6
 
+OFPM_MAX = 0xFFFF0000
 _HEADER = struct.Struct("!HH")
 _GOTO = struct.Struct("!B3x")
 _WRITE_METADATA = struct.Struct("!4xQQ")
@@ -38,6 +39,13 @@ _METER = struct.Struct("!I")
 
 EncodeList = Callable[[tuple], bytes]
 DecodeList = Callable[[bytes], tuple]
+
+
+def meter(meter_id: int) -> A.Meter:
+    """The meter instruction (or 1.5 action) for `meter_id`, which must name a meter."""
+    if not 0 < meter_id <= OFPM_MAX:
+        raise DecodeError(INVALID_METER, "meter %#x" % meter_id)
+    return A.Meter(meter_id)
 
 
 def _instruction(instruction_type: int, body: bytes) -> bytes:
@@ -111,7 +119,7 @@ def _decode_body(version: int, instruction_type: int, body: bytes, decode_list: 
     if instruction_type == OFPIT_CLEAR_ACTIONS:
         return A.ClearActions()
     if instruction_type == OFPIT_METER and version >= OFP13:
-        return A.Meter(_METER.unpack(body)[0])
+        return meter(_METER.unpack(body)[0])
     if instruction_type in (OFPIT_APPLY_ACTIONS, OFPIT_WRITE_ACTIONS):
         if len(body) < _PAD.size:
             raise DecodeError(BAD_INSTRUCTION_LEN, "truncated action-list instruction")
