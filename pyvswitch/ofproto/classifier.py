@@ -17,7 +17,7 @@ priority inserted earlier; `first_seq` bounds that).  A lookup's cost is therefo
 visited), whatever the number of rules.
 
 What a subtable visit adds to `wc`.  A subtable that finds a rule, or finds none after a full
-lookup, had to examine all its mask, so `wc` gets the mask.  Two refinements examine less:
+lookup, had to examine all its mask, so `wc` gets the mask.  Three refinements examine less:
 
   * Staged lookup.  The key's bits are cut into four stages, metadata (in_port, tunnel, registers,
     everything above the packet fields), L2, L3, L4, from the field registry: a field is L2 when
@@ -50,7 +50,8 @@ the key, ignoring conjunctive rules; the first such lookup that finds a rule giv
 lookup made along the way adds to `wc`.  Open vSwitch tries complete ids in the order it meets
 them; the man page calls overlapping conjunctive flows unpredictable, so ascending order is an
 equally valid and reproducible choice.  Clauses count by (id, n): flows that disagree on n for one
-id do not complete each other.
+id do not complete each other.  One flow may supply several clauses of an id (Open vSwitch, which
+also wants n distinct soft matches at P, would not complete such an id from fewer flows).
 
 Versions.  Every rule has the version it was inserted at and the version it was removed at (none
 while live); it is visible to lookups at versions in between (inserted <= version < removed).  A
@@ -65,7 +66,7 @@ serializes them); versions make a batch of changes atomic for lookups, not lock-
 
 Bounds that are allowed to be loose: a subtable's `max_priority`, `first_seq`, its stage sets and
 the prefix tries count rules of every version, including removed ones not yet purged.  Each may
-make a lookup examine more than it must (wider `wc`), never less.
+make a lookup examine more than it must (more bits in `wc`), never less.
 """
 from __future__ import annotations
 
