@@ -73,6 +73,8 @@ BAD_NXM = {
     "bad_field": "0003020400000000",
     "bad_wildcards": "00000f080a000001ff000000",
     "bad_value": "00000a0101",
+    "bad_len": "00000602",
+    "bad_mask": "0000070408000f00",
 }
 
 
@@ -89,6 +91,10 @@ def requests(version: int) -> list[tuple[str, bytes]]:
     if version >= 3:
         for name, entries in BAD_OXM.items():
             out.append(("flow_mod_" + name, _oxm_flow_mod(version, bytes.fromhex(entries))))
+    if version >= 3:
+        standard = bytearray(_oxm_flow_mod(version, b""))
+        standard[48:50] = b"\0\0"
+        out.append(("flow_mod_standard_match", bytes(standard)))
     if version >= 2:
         out.append(("flow_mod_bad_command", _oxm_flow_mod(version, b"", command=9)))
         out.append(("flow_mod_bad_flags", _oxm_flow_mod(version, b"", flags=0x80)))

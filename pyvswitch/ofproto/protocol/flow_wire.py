@@ -54,7 +54,7 @@ def encode_reply_match(version: int, match: Match) -> bytes:
 def decode_match(version: int, data: bytes, offset: int, *, strict: bool = True
                  ) -> tuple[Match, int]:
     """The OpenFlow 1.1+ ofp_match at data[offset:] and the offset after it."""
-    if (version == OFP11 and len(data) - offset >= 2
+    if (len(data) - offset >= 2
             and struct.unpack_from("!H", data, offset)[0] == match11.OFPMT_STANDARD):
         return match11.decode(data, offset)
     return nx_match.decode_oxm_match(data, offset, strict=strict)

@@ -26,6 +26,11 @@ FLOW_MOD_13 = bytes.fromhex("040e00380000000600000000000000000000000000000000000
                             "8000ffffffffffffffffffffffff00000000")
 NX_FLOW_MOD = struct.Struct("!II QHHHHIHHH6x")
 
+# ovs-ofctl -O OpenFlow11 add-flow "priority=100,tcp,nw_src=10.0.0.0/8,tp_dst=80,..."
+GOLDEN_11_FLOW_MOD = next(
+    h for entry in json.loads((DATA / "requests.json").read_text())
+    if entry["version"] == "OpenFlow11" and entry["command"] == "add-flow"
+    and entry["arguments"][0].startswith("priority=100,tcp") for h in entry["messages"])
 ETH_TYPE_IP = "80000a020800"
 ETH_TYPE_IPV6 = "80000a0286dd"
 IP_PROTO_TCP = "80001401" "06"
@@ -81,10 +86,19 @@ def test_match_prerequisites_may_come_from_earlier_entries_only():
         == errors.BAD_PREREQ
 
 
-def test_standard_match_is_refused_after_openflow11():
+def test_match_types_after_openflow11():
+    # Open vSwitch reads a 1.1 standard match in any version, and checks its length.
     data = bytearray(oxm_flow_mod(""))
     data[48:50] = b"\0\0"
+    assert error_of(bytes(data)) == errors.BAD_MATCH_LEN
+    data[48:50] = b"\0\2"
     assert error_of(bytes(data)) == errors.BAD_MATCH_TYPE
+    flow_mod_11 = bytes.fromhex(GOLDEN_11_FLOW_MOD)
+    standard = flow_mod_11[48:48 + 88]
+    body = FLOW_MOD_13[8:48] + standard
+    as_13 = codec.decode(struct.pack("!BBHI", 4, 14, 8 + len(body), 1) + body)
+    assert as_13.match == codec.decode(flow_mod_11).match
+    assert as_13.match.get("tp_dst") == (80, 0xFFFF)
 
 
 @pytest.mark.parametrize("entries,error", [
