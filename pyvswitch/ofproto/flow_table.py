@@ -58,27 +58,29 @@ from pyvswitch.ofproto.flow_timeouts import ExpiryQueue, deadline, reduced_timeo
 from pyvswitch.ofproto.match import CATCH_ALL, Match
 from pyvswitch.ofproto.protocol import errors as E
 from pyvswitch.ofproto.protocol import messages as M
+from pyvswitch.ofproto.protocol.versions import OFP10, OFP11
 from pyvswitch.ofproto.table_config import TableConfig, choose_victim
 
 N_TABLES = 255
 HIDDEN_TABLE_ID = 254
 
 
-def _named_error(name: str, error_type: int, code: int) -> E.ErrorCode:
-    """The ErrorCode protocol/errors.py declares as `name`.  Workaround until errors.py has
-    every flow_mod error: fall back to the OpenFlow 1.1+ numbers given here."""
+def _named_error(name: str, error_type: int, code: int, since: int = OFP10) -> E.ErrorCode:
+    """The ErrorCode protocol/errors.py declares as `name`.  Workaround until errors.py
+    declares every error used here (OFPBIC_BAD_TABLE_ID is missing): fall back to one
+    numbering, (error_type, code) from OpenFlow version `since` on."""
     for value in vars(E).values():
         if isinstance(value, E.ErrorCode) and value.name == name:
             return value
-    return E.ErrorCode(name, error_type, code)
+    return E.ErrorCode(name, error_type, code, since)
 
 
-BAD_TABLE_ID = _named_error("OFPBRC_BAD_TABLE_ID", 1, 9)
+BAD_TABLE_ID = _named_error("OFPBRC_BAD_TABLE_ID", 1, 9, OFP11)
 EPERM = _named_error("OFPBRC_EPERM", 1, 5)
-TABLE_FULL = _named_error("OFPFMFC_TABLE_FULL", 5, 1)
-OVERLAP = _named_error("OFPFMFC_OVERLAP", 5, 3)
-BAD_COMMAND = _named_error("OFPFMFC_BAD_COMMAND", 5, 6)
-BAD_GOTO_TABLE = _named_error("OFPBIC_BAD_TABLE_ID", 3, 2)
+TABLE_FULL = _named_error("OFPFMFC_TABLE_FULL", 5, 1, OFP11)
+OVERLAP = _named_error("OFPFMFC_OVERLAP", 5, 3, OFP11)
+BAD_COMMAND = _named_error("OFPFMFC_BAD_COMMAND", 5, 6, OFP11)
+BAD_GOTO_TABLE = _named_error("OFPBIC_BAD_TABLE_ID", 3, 2, OFP11)
 
 
 class Rule:

@@ -8,6 +8,7 @@ import pytest
 from pyvswitch.ofproto import ofpact as A
 from pyvswitch.ofproto import flow_table as FT
 from pyvswitch.ofproto.match import Match
+from pyvswitch.ofproto.protocol import errors as E
 from pyvswitch.ofproto.protocol import messages as M
 from tests.unit.ofproto.linear_classifier import LinearClassifier
 from tests.unit.ofproto.test_flow_table_support import (
@@ -116,7 +117,7 @@ def test_goto_table_must_go_forward_to_an_existing_table(tables):
 
 
 def test_the_owner_checks_what_it_knows_about_actions(tables):
-    missing_group = FT._named_error("OFPBAC_BAD_OUT_GROUP", 2, 9)
+    missing_group = E.ErrorCode("OFPBAC_BAD_OUT_GROUP", 2, 9)
 
     def groups_exist(table_id, actions):
         return missing_group if any(type(a) is A.Group for a in actions) else None
