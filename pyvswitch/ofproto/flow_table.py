@@ -50,6 +50,7 @@ lock around every method; nothing here reads a clock or starts a thread.
 from __future__ import annotations
 
 import dataclasses
+import gc
 from typing import Callable, Iterable, Iterator, Optional
 
 from pyvswitch.ofproto import ofpact as A
@@ -63,6 +64,8 @@ from pyvswitch.ofproto.table_config import TableConfig, choose_victim
 
 N_TABLES = 255
 HIDDEN_TABLE_ID = 254
+#: Batches of at least this many flow_mods run with the garbage collector paused (`apply`).
+GC_PAUSE_BATCH = 1000
 
 
 def _named_error(name: str, error_type: int, code: int, since: int = OFP10) -> E.ErrorCode:
@@ -344,7 +347,22 @@ class OpenFlowTables:
               ) -> ApplyResult:
         """Apply `flow_mods` as one new version (see the module docstring).  `internal`
         lets the switch itself write the hidden table; `check_actions(table_id, actions)`
-        returns the error for actions the owner cannot carry out (unknown group, meter...)."""
+        returns the error for actions the owner cannot carry out (unknown group, meter...).
+
+        A big batch runs with Python's cyclic garbage collector paused: it makes only acyclic
+        objects, and collections triggered by its own allocations took 60% of the time of a
+        100,000-flow batch."""
+        flow_mods = flow_mods if isinstance(flow_mods, (list, tuple)) else list(flow_mods)
+        pause_gc = len(flow_mods) >= GC_PAUSE_BATCH and gc.isenabled()
+        if pause_gc:
+            gc.disable()
+        try:
+            return self._apply(flow_mods, now, atomic, internal, check_actions)
+        finally:
+            if pause_gc:
+                gc.enable()
+
+    def _apply(self, flow_mods, now, atomic, internal, check_actions) -> ApplyResult:
         batch = _Batch(self.tables, self.version)
         errors = []
         for index, flow_mod in enumerate(flow_mods):

@@ -3,6 +3,8 @@ datapath, driven by stock ovs-ofctl) showed it: "after these flow_mods, dump-flo
 rules with these counters".  Times are seconds on a fake clock."""
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 from pyvswitch.ofproto import ofpact as A
@@ -401,3 +403,18 @@ def test_counters_count_every_packet_and_the_tables_count_lookups(tables):
     table = tables.tables[0]
     assert (table.active_count, table.lookup_count, table.matched_count) == (1, 13, 12)
     assert tables.tables[1].active_count == 1 and tables.tables[2].active_count == 0
+
+
+def test_a_big_batch_leaves_the_garbage_collector_as_it_found_it():
+    tables = new_tables()
+    batch = [add(match(in_port=i + 1)) for i in range(FT.GC_PAUSE_BATCH)]
+    assert gc.isenabled()
+    ok(tables, *batch)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert tables.apply(batch + [add(IN1, table_id=254)], 1.0).error == FT.EPERM
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    assert tables.n_rules() == FT.GC_PAUSE_BATCH
