@@ -87,9 +87,10 @@ def _parse_output(text: str, ctx: _Context):
                 raise FlowSyntaxError("%s: unknown argument to output" % key)
         if port_text is None:
             raise FlowSyntaxError("output: missing port")
-        if values.lookup_field(port_text.split("[", 1)[0]) is not None and "[" in port_text:
-            return A.OutputReg(values.parse_subfield(port_text), max_len or 0)
-        return A.Output(_port(port_text, ctx), max_len or 0)
+        port = values.parse_port(port_text, ctx.ports)
+        if port is None:
+            raise FlowSyntaxError("output to unknown truncate port: %s" % port_text)
+        return A.Output(port, max_len or 0)
     port = values.parse_port(text, ctx.ports)
     if port is not None:
         return _output_to(port)
@@ -191,6 +192,8 @@ def _parse_set_field(text: str, ctx: _Context):
     field = values.canonical_field(field)
     if not field.writable:
         raise FlowSyntaxError("%s is read-only" % dst_text)
+    if field.name.startswith("ct_"):
+        raise FlowSyntaxError("cannot set CT fields outside of ct action")
     value, mask = values.parse_value(field, value_text, ctx.ports)
     full = field.value_mask
     return A.SetField(field.name, value & full, full if mask is None else mask & full)
@@ -488,10 +491,11 @@ def _parse_list(text: str, ctx: _Context, top_level: bool) -> tuple:
         if word == "drop":
             saw_drop = True
             continue
-        if word in ("apply_actions",) and top_level:
-            actions.extend(_parse_list(value, ctx, False))
-            continue
+        if word == "apply_actions":
+            raise FlowSyntaxError("apply_actions is the default instruction")
         if word in ("clone", "write_actions"):
+            if word == "write_actions" and not top_level:
+                raise FlowSyntaxError("write_actions instruction not allowed here")
             nested = _parse_list(value, ctx, False)
             action = A.Clone(nested) if word == "clone" else A.WriteActions(nested)
         elif word in _PARSERS:
@@ -509,8 +513,8 @@ def _parse_list(text: str, ctx: _Context, top_level: bool) -> tuple:
             raise FlowSyntaxError("unknown action %s" % key)
         if type(action) in _INSTRUCTION_RANK:
             if not top_level:
-                raise FlowSyntaxError("instruction %s not allowed here"
-                                      % _INSTRUCTION_NAMES[type(action)])
+                raise FlowSyntaxError("%s instruction not allowed here"
+                                  % _INSTRUCTION_NAMES[type(action)])
             instructions.append(action)
         else:
             later = [i for i in instructions if _INSTRUCTION_RANK[type(i)] > _APPLY_RANK]

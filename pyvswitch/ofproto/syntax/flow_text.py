@@ -40,6 +40,8 @@ _IGNORED_WORDS = ("duration", "n_packets", "n_bytes", "idle_age", "hard_age",
 _COMMAND_NAMES = {m.OFPFC_ADD: "ADD", m.OFPFC_MODIFY: "MOD", m.OFPFC_MODIFY_STRICT: "MOD_STRICT",
                   m.OFPFC_DELETE: "DEL", m.OFPFC_DELETE_STRICT: "DEL_STRICT"}
 _ALL_ONES_64 = 0xFFFFFFFFFFFFFFFF
+#: Fields no OpenFlow match can carry; ovs-ofctl refuses a flow that constrains one.
+_UNENCODABLE_FIELDS = ("skb_priority",)
 _INCONSISTENT = "actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT)"
 
 
@@ -114,6 +116,8 @@ def parse_flow(text: str, command: int = m.OFPFC_ADD, ports: PortNames = PortNam
         else:
             props["new_cookie"] = cookie
     match = drop_unmet_prereqs(match)
+    if any(match.get(name)[1] for name in _UNENCODABLE_FIELDS if name in F.FIELDS):
+        raise FlowSyntaxError(_INCONSISTENT)
     actions = parse_actions(actions_text, ports) if actions_text is not None else ()
     check_actions(match, actions)
     return m.FlowMod(version=1, xid=0, match=match, flags=flags, actions=actions, **props)

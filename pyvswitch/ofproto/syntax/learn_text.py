@@ -82,8 +82,11 @@ def parse_learn(text: str, ports: PortNames = PortNames()) -> A.Learn:
     for key, value in split_items(text):
         if key == "table":
             table = values.parse_int(value)
-            if table is None or table > 254:
+            if table is None or table > 255:
                 raise FlowSyntaxError('unknown table "%s"' % value)
+            if table == 255:
+                raise FlowSyntaxError("table=%s: table id 255 not valid for `learn' action"
+                                      % value)
             props["table_id"] = table
         elif key in _TIMEOUTS or key in ("priority", "limit"):
             number = values.parse_int(value)
@@ -109,7 +112,12 @@ def parse_learn(text: str, ports: PortNames = PortNames()) -> A.Learn:
             src = values.parse_subfield(value)
             specs.append(A.LearnSpec("output", src.n_bits, src=src))
         else:
-            specs.append(_parse_match_spec(key, value, ports))
+            spec = _parse_match_spec(key, value, ports)
+            field = F.FIELDS[spec.dst.field]
+            if field.nxm is None and field.oxm is None:
+                raise FlowSyntaxError("%s: experimenter OXM field '%s' not supported"
+                                      % (text, key.split("[", 1)[0]))
+            specs.append(spec)
     return A.Learn(specs=tuple(specs), flags=flags, **props)
 
 

@@ -75,15 +75,22 @@ def _set_vlan_field(match: Match, name: str, value: int, mask: Optional[int]) ->
 _VLAN_NAMES = ("dl_vlan", "dl_vlan_pcp", "vlan_vid", "vlan_pcp")
 
 
+# Local workaround: registry fields Open vSwitch has no keyword for (QinQ internals).
+_NOT_KEYWORDS = ("vlan_tci1", "vlan_tpid", "vlan_tpid1")
+
+
 def set_field_text(match: Match, field: F.Field, text: str, ports: PortNames) -> Match:
-    """`match` with `field` set from its value text."""
+    """`match` with `field` set from its value text: the field's earlier value and mask are
+    replaced whole, as Open vSwitch sets a field (dl_vlan and friends excepted)."""
     value, mask = values.parse_value(field, text, ports)
     if field.name in _VLAN_NAMES:
         return _set_vlan_field(match, field.name, value, mask)
-    return match.with_field(field.name, value, mask)
+    return match.without_field(field.name).with_field(field.name, value, mask)
 
 
 def set_shorthand(match: Match, word: str) -> Match:
+    if word == "eth":
+        return match.with_field("packet_type", 0)
     dl_type, nw_proto = SHORTHANDS[word]
     match = match.with_field("dl_type", dl_type)
     if nw_proto is not None:
@@ -92,7 +99,11 @@ def set_shorthand(match: Match, word: str) -> Match:
 
 
 def drop_unmet_prereqs(match: Match) -> Match:
-    """`match` without the bits of fields whose prerequisites it does not pin down."""
+    """`match` without the bits of fields whose prerequisites it does not pin down, and
+    without packet_type=(0,0) (Ethernet) where an Ethertype already implies it."""
+    if ("packet_type" in F.FIELDS and match.get("packet_type") == (0, 0xFFFFFFFF)
+            and match.get("dl_type")[1]):
+        match = match.without_field("packet_type")
     allowed = 0
     for field in F.FIELDS.values():
         if not field.prereqs or match.prereqs_hold(field.name):
@@ -121,10 +132,10 @@ def parse_priority(text: str) -> int:
 
 def parse_match_item(match: Match, key: str, value: str, ports: PortNames) -> Match:
     """`match` with one match item applied; FlowSyntaxError for an unknown keyword."""
-    if key in SHORTHANDS:
+    if key in SHORTHANDS or (key == "eth" and "packet_type" in F.FIELDS):
         return set_shorthand(match, key)
     field = values.lookup_field(key)
-    if field is None:
+    if field is None or key in _NOT_KEYWORDS:
         raise FlowSyntaxError("unknown keyword %s" % key)
     return set_field_text(match, field, value, ports)
 
@@ -197,6 +208,12 @@ def format_match(match: Match, priority: int = OFP_DEFAULT_PRIORITY,
     for name in _HEAD:
         _put(parts, match, name, ports)
     word, type_done, proto_done = _shorthand(match)
+    _put(parts, match, "packet_type", ports)
+    if parts and parts[-1] == "packet_type=(0,0)":
+        parts.pop()
+    if match.get("recirc_id")[1] and (match.get("dl_type")[1] or match.get("packet_type")
+                                      == (0, 0xFFFFFFFF)):
+        parts.append("eth")
     if word:
         parts.append(word)
     for name in _REGS + _TUNNEL + ("metadata", "in_port"):
@@ -227,12 +244,10 @@ def format_match(match: Match, priority: int = OFP_DEFAULT_PRIORITY,
     else:
         for name in ("nw_tos", "nw_ecn", "nw_ttl"):
             _put(parts, match, name, ports)
-    for name in ("mpls_label", "mpls_tc", "mpls_bos", "mpls_ttl"):
+    for name in ("mpls_label", "mpls_tc", "mpls_ttl", "mpls_bos"):
         _put(parts, match, name, ports)
     _put(parts, match, "ip_frag", ports, "nw_frag")
     proto, proto_mask = match.get("nw_proto")
-    if (is_ip or is_ipv6) and proto_mask == 0xFF and proto == F.IPPROTO_TCP:
-        _put(parts, match, "tcp_flags", ports)
     if is_ip and proto_mask == 0xFF and proto == F.IPPROTO_ICMP:
         _put(parts, match, "icmp_type", ports)
         _put(parts, match, "icmp_code", ports)
@@ -244,4 +259,6 @@ def format_match(match: Match, priority: int = OFP_DEFAULT_PRIORITY,
     else:
         _put(parts, match, "tp_src", ports)
         _put(parts, match, "tp_dst", ports)
+    if (is_ip or is_ipv6) and proto_mask == 0xFF and proto == F.IPPROTO_TCP:
+        _put(parts, match, "tcp_flags", ports)
     return ",".join(parts)

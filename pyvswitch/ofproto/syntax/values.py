@@ -250,7 +250,9 @@ TCP_FLAG_NAMES = [("fin", 0x001), ("syn", 0x002), ("rst", 0x004), ("psh", 0x008)
                   ("ns", 0x100)]
 CT_STATE_NAMES = [("new", 0x01), ("est", 0x02), ("rel", 0x04), ("rpl", 0x08), ("inv", 0x10),
                   ("trk", 0x20), ("snat", 0x40), ("dnat", 0x80)]
-_FLAG_TABLES = {"tcp_flags": (TCP_FLAG_NAMES, "TCP flag"), "ct_state": (CT_STATE_NAMES, "ct_state flag")}
+TUN_FLAG_NAMES = [("oam", 0x1)]
+_FLAG_TABLES = {"tcp_flags": (TCP_FLAG_NAMES, "TCP flag"), "ct_state": (CT_STATE_NAMES, "ct_state flag"),
+                "tun_flags": (TUN_FLAG_NAMES, "tunnel flag")}
 
 FRAG_KINDS = {"no": (0, F.FRAG_ANY), "yes": (F.FRAG_ANY, F.FRAG_ANY),
               "first": (F.FRAG_ANY, F.FRAG_ANY | F.FRAG_LATER),
@@ -283,7 +285,7 @@ def _flag_bits(table: dict, word: str, what: str) -> int:
 def _format_flag_words(field: F.Field, value: int, mask: int) -> str:
     names, _ = _FLAG_TABLES[field.fmt]
     full = field.value_mask
-    if mask == full:
+    if mask == full and field.fmt != "tun_flags":
         words = [name for name, bit in names if value & bit]
         rest = value & ~sum(bit for _, bit in names)
         if rest:
@@ -347,7 +349,14 @@ def parse_value(field: F.Field, text: str, ports: PortNames = PortNames()
             number = parse_int(word)
             value |= number if number is not None else _flag_bits(table, word, what)
         return value, None
+    if fmt == "packet_type":
+        return _parse_packet_type(text), None
     value_text, slash, mask_text = text.partition("/")
+    if fmt == "tun_flags":
+        value, mask = parse_int(value_text), parse_int(mask_text) if slash else field.value_mask
+        if value is None or mask is None or (value | mask) & ~field.value_mask:
+            raise FlowSyntaxError("%s: unknown tunnel flag(s)" % text)
+        return value, mask
     if fmt in ("ipv4", "ipv6") and slash:
         width = 32 if fmt == "ipv4" else 128
         value = _parse_scalar(field, value_text)
@@ -381,6 +390,20 @@ def parse_value(field: F.Field, text: str, ports: PortNames = PortNames()
     return value, mask
 
 
+_PACKET_TYPE = re.compile(r"\((0x[0-9a-fA-F]+|[0-9]+),(0x[0-9a-fA-F]+|[0-9]+)\)\Z")
+
+
+def _parse_packet_type(text: str) -> int:
+    """`(namespace,type)`, e.g. (0,0) for Ethernet, (1,0x800) for a bare IPv4 packet."""
+    found = _PACKET_TYPE.match(text.replace(" ", ""))
+    if not found:
+        raise FlowSyntaxError("%s: bad syntax for packet_type value" % text)
+    namespace, ns_type = (parse_int(group) for group in found.groups())
+    if namespace > 0xFFFF or ns_type > 0xFFFF:
+        raise FlowSyntaxError("%s: bad syntax for packet_type value" % text)
+    return namespace << 16 | ns_type
+
+
 def format_value(field: F.Field, value: int, mask: Optional[int] = None,
                  ports: Optional[PortNames] = None) -> str:
     """`value` under `mask` (None or all ones: exact) as ovs-ofctl prints field values."""
@@ -389,6 +412,8 @@ def format_value(field: F.Field, value: int, mask: Optional[int] = None,
     fmt = field.fmt
     if fmt == "port":
         return format_port(value, ports)
+    if fmt == "packet_type":
+        return "(%d,%s)" % (value >> 16, c_hex(value & 0xFFFF))
     if fmt == "frag":
         for name, kind in FRAG_KINDS.items():
             if kind == (value, mask):
@@ -416,6 +441,10 @@ def format_immediate(field: F.Field, value: int) -> str:
         return format_value(field, value)
     if field.fmt == "port":
         return format_port(value)
+    if field.fmt in _FLAG_TABLES:
+        names, _ = _FLAG_TABLES[field.fmt]
+        words = [name for name, bit in names if value & bit]
+        return "|".join(words) if words else "0"
     return c_hex(value) if field.fmt == "hex" else "%d" % value
 
 

@@ -28,6 +28,9 @@ KNOWN = {
     "actions=push_vlan:0x8100,set_field:5->vlan_vid": "stock cannot decode what it encodes",
     "ip,actions=mod_nw_ecn:2": "the wire turns mod_nw_ecn into load (1.0) or set_field",
     "actions=set_field:0xff/0xf->reg0": "the wire turns a masked set_field into load",
+    "tun_metadata1=0x5/0xff,actions=drop":
+        "stock prints a tun_metadata without a TLV mapping without its mask",
+    "actions=write_actions(clone(output:1))": "1.0 drops write_actions, stock cannot decode 1.1+",
 }
 
 
@@ -49,7 +52,12 @@ def _param(case):
     return pytest.param(case, marks=marks, id=case["flow"])
 
 
-@pytest.mark.parametrize("case", [_param(case) for case in GOLDEN])
+# Flows stock printed in no version (it could not decode its own encoding) test nothing.
+DECODABLE = [case for case in GOLDEN
+             if any("undecodable" not in case[name] for name in VERSIONS)]
+
+
+@pytest.mark.parametrize("case", [_param(case) for case in DECODABLE])
 def test_flow_prints_as_stock_prints_it(case):
     results = {name: (_ours(case["flow"], number), case[name])
                for name, number in VERSIONS.items() if "undecodable" not in case[name]}
