@@ -13,6 +13,7 @@ from tests.unit.ofproto.linear_classifier import LinearClassifier
 # tp_src/icmp_type...) and every stage appear.  conj_id is matched only by the conj_id rules below.
 _FIELDS = sorted(name for name in F.FIELDS if name != "conj_id")
 _CONJ_IDS = (1, 2, 3)
+_PREFIX_CHOICES = ((), ("nw_src", "nw_dst"), ("nw_dst", "ipv6_dst", "tun_id"))
 
 
 class Rule:
@@ -124,7 +125,7 @@ def _conjunctive_table(draw):
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.one_of(_table(), _conjunctive_table()), st.sampled_from([(), ("nw_src", "nw_dst"), ("nw_dst", "ipv6_dst", "tun_id")]))
+@given(st.one_of(_table(), _conjunctive_table()), st.sampled_from(_PREFIX_CHOICES))
 def test_same_rule_as_linear_and_sufficient_wildcards(table, prefix_fields):
     universe, rules, keys, variants = table
     cls, ref = Classifier(prefix_fields), LinearClassifier()
@@ -138,7 +139,7 @@ def test_same_rule_as_linear_and_sufficient_wildcards(table, prefix_fields):
 
 
 _OPS = st.lists(st.tuples(st.sampled_from(["insert", "insert", "remove", "replace", "purge",
-                                           "reinsert"]),
+                                           "reinsert", "prefixes"]),
                           st.integers(0, 1000)), max_size=30)
 
 
@@ -174,6 +175,8 @@ def test_versioned_changes_match_linear(data):
                 ref.insert(rule, version)
                 live.append(rule)
                 del removed_at[id(rule)]
+        elif op == "prefixes":
+            cls.set_prefix_fields(_PREFIX_CHOICES[pick % 3])
         else:
             oldest = max(oldest, version - pick % 3)
             cls.purge(oldest)
