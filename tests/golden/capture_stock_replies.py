@@ -66,6 +66,16 @@ BAD_OXM = {
     "bad_mask": "80000a02080080001502060f",
     "bad_value": "80000c022000",
     "bad_len": "80000a0208",
+    "bad_in_port": "8000000400ffff00",
+    "vlan_pcp_without_vid": "80000e0103",
+    "ipv4_in_ipv6": "80000a0286dd800016040a000001",
+    "in_port_twice": "0000000200018000000400000002",
+    "dscp_64": "80000a020800800010" "0140",
+    "nd_target_without_icmp": "80000a0286dd80001401" "3a" "80003e10" + "00" * 16,
+    "cookie_in_oxm": "00013c080000000000000001",
+    "tun_metadata_short": "0001500101",
+    "xreg_and_reg": "800100080000000500000006" "0001000400000005",
+    "onf_tcp_flags": "80000a02080080001401" "06" "ffff54064f4e46000012",
 }
 BAD_NXM = {
     "bad_prereq": "00000c0106",
@@ -91,10 +101,19 @@ def requests(version: int) -> list[tuple[str, bytes]]:
     if version >= 3:
         for name, entries in BAD_OXM.items():
             out.append(("flow_mod_" + name, _oxm_flow_mod(version, bytes.fromhex(entries))))
+        # The ONF tcp_flags flow_mod is well formed: delete the flow it added.
+        out.append(("flow_mod_cleanup", codec.encode(m.FlowMod(
+            version=version, xid=0, command=m.OFPFC_DELETE_STRICT, table_id=0,
+            match=Match().with_field("dl_type", 0x0800).with_field("nw_proto", 6)
+            .with_field("tcp_flags", 0x12)))))
     if version >= 3:
         standard = bytearray(_oxm_flow_mod(version, b""))
         standard[48:50] = b"\0\0"
         out.append(("flow_mod_standard_match", bytes(standard)))
+    if version == 1:
+        plain = bytearray(codec.encode(m.FlowMod(version=1, xid=0, match=Match())))
+        plain[70:72] = b"\0\x80"
+        out.append(("of10_flow_mod_bad_flags", bytes(plain)))
     if version >= 2:
         out.append(("flow_mod_bad_command", _oxm_flow_mod(version, b"", command=9)))
         out.append(("flow_mod_bad_flags", _oxm_flow_mod(version, b"", flags=0x80)))
