@@ -153,6 +153,10 @@ def _put(parts: list, match: Match, name: str, ports, label: Optional[str] = Non
         text = "0x%04x" % value
     elif name in _PRINTED_DECIMAL:
         text = "%d" % value if mask == field.value_mask else "0x%x/0x%x" % (value, mask)
+    elif name.startswith("tun_metadata") and not mask & (mask + 1) and mask.bit_length() % 8 == 0:
+        # A tun_metadata option is as long as its value: a mask of whole bytes of ones is
+        # exact for an option of that length, and ovs-ofctl prints it without the mask.
+        text = values.c_hex(value)
     elif name == "ipv6_label":
         text = ("0x%05x" % value if mask == field.value_mask
                 else "0x%05x/0x%05x" % (value, mask))

@@ -28,8 +28,6 @@ KNOWN = {
     "actions=push_vlan:0x8100,set_field:5->vlan_vid": "stock cannot decode what it encodes",
     "ip,actions=mod_nw_ecn:2": "the wire turns mod_nw_ecn into load (1.0) or set_field",
     "actions=set_field:0xff/0xf->reg0": "the wire turns a masked set_field into load",
-    "tun_metadata1=0x5/0xff,actions=drop":
-        "stock prints a tun_metadata without a TLV mapping without its mask",
     "actions=write_actions(clone(output:1))": "1.0 drops write_actions, stock cannot decode 1.1+",
 }
 

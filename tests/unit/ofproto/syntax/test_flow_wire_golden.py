@@ -24,8 +24,6 @@ KNOWN = {
         "codec: a 1.0 set_field on tun_metadata0 goes out as two loads",
     ("actions=set_field:+oam->tun_flags", "OpenFlow13"):
         "codec: tun_flags has no 1.3 OXM, so set_field should travel as NXAST_REG_LOAD",
-    ("tun_metadata1=0x5/0xff,actions=drop", None):
-        "stock prints a tun_metadata without a TLV mapping without its mask",
     ("dl_vlan=5,actions=mod_vlan_pcp:7,strip_vlan", "OpenFlow13"):
         "codec: mod_vlan_pcp in 1.1+ pushes a tag only when the flow has none",
     ("dl_vlan=5,actions=mod_vlan_pcp:7,strip_vlan", "OpenFlow15"):

@@ -11,8 +11,13 @@ from pyvswitch.ofproto.syntax import (
     parse_flow, parse_match)
 
 DATA = pathlib.Path(__file__).parents[3] / "data" / "syntax"
+# A tun_metadata mask of whole bytes prints as an exact option of that length (as stock
+# prints it), which reads back as an exact match on the whole field.
+NOT_REVERSIBLE = ("tun_metadata1=0x5/0xff,actions=drop",)
 FLOWS = []
 for _case in json.loads((DATA / "flows.golden.json").read_text()):
+    if _case["flow"] in NOT_REVERSIBLE:
+        continue
     try:
         FLOWS.append(parse_flow(_case["flow"]))
     except FlowSyntaxError:
