@@ -306,3 +306,47 @@ def test_same_counters_as_stock(stock):
         _counters_agree(stock, bridge, ours)
     assert [(rule.priority, rule.n_packets) for rule in ours.dump(table_id=0)
             if rule.priority == 10] == [(10, 3)]
+
+
+# ---- timeouts: FLOW_REMOVED as `ovs-ofctl monitor` receives it --------------------------
+
+TIMEOUT_FLOWS = [
+    ("priority=5,in_port=1,idle_timeout=1,send_flow_rem,cookie=3,actions=drop",
+     of10_add(match(in_port=1), (), priority=5, idle_timeout=1, cookie=3, flags=SEND)),
+    ("priority=7,in_port=2,hard_timeout=1,idle_timeout=1,send_flow_rem,cookie=5,actions=drop",
+     of10_add(match(in_port=2), (), priority=7, idle_timeout=1, hard_timeout=1, cookie=5,
+              flags=SEND)),
+    ("priority=8,in_port=3,hard_timeout=1,cookie=6,actions=drop",
+     of10_add(match(in_port=3), (), priority=8, hard_timeout=1, cookie=6)),
+    ("priority=9,in_port=3,hard_timeout=60,send_flow_rem,cookie=7,actions=drop",
+     of10_add(match(in_port=3), (), priority=9, hard_timeout=60, cookie=7, flags=SEND)),
+]
+_REMOVED = re.compile(r"OFPT_FLOW_REMOVED.* reason=(\w+) cookie:0x([0-9a-f]+)")
+_REASONS = {M.OFPRR_IDLE_TIMEOUT: "idle", M.OFPRR_HARD_TIMEOUT: "hard"}
+
+
+def test_same_expiries_as_stock(stock):
+    bridge = "br-timeouts"
+    stock.add_bridge(bridge)
+    assert stock.ofctl("del-flows", bridge)[0] == 0
+    # A miss_send_len makes ovs-ofctl's service connection one that gets async messages;
+    # what it receives shows up on its stderr, so both streams are read.
+    monitor = subprocess.Popen(["ovs-ofctl", "monitor", bridge, "65534"], env=stock.env,
+                               text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        time.sleep(0.5)
+        assert stock.ofctl("add-flows", bridge, "-",
+                           stdin="".join(text + "\n" for text, _ in TIMEOUT_FLOWS))[0] == 0
+        time.sleep(3.0)
+        status, out, _ = stock.ofctl("dump-flows", bridge)
+    finally:
+        monitor.terminate()
+    stock_removed = sorted((int(cookie, 16), reason)
+                           for reason, cookie in _REMOVED.findall(monitor.communicate()[0]))
+    ours = OpenFlowTables()
+    assert ours.apply([fm for _, fm in TIMEOUT_FLOWS], 0.0, atomic=False).errors == ()
+    expired = ours.expire(3.0)
+    assert sorted((rule.cookie, _REASONS[reason]) for rule, reason in expired
+                  if rule.send_flow_rem) == stock_removed == [(3, "idle"), (5, "hard")]
+    assert [rule.cookie for rule in ours.dump()] == [7]
+    assert re.findall(r"cookie=0x(\w+)", out) == ["7"]
