@@ -124,10 +124,6 @@ def unpack_ofs_nbits(word: int) -> tuple[int, int]:
     return word >> 6, (word & 0x3F) + 1
 
 
-def pack_value(value: int, n_bytes: int) -> bytes:
-    return value.to_bytes(n_bytes, "big")
-
-
 def contiguous_runs(mask: int, max_bits: int = 64) -> list[tuple[int, int]]:
     """The (ofs, n_bits) runs of set bits in `mask`, lowest first, none wider than
     `max_bits` (a NXAST_REG_LOAD carries at most 64 bits)."""
