@@ -4,7 +4,8 @@ lexer.py splits text into items; values.py reads and writes one field value, por
 subfield; match_text.py, actions_text.py (with learn_text.py) and flow_text.py build on them.
 Everything raises FlowSyntaxError, whose text is what ovs-ofctl prints after "ovs-ofctl: ".
 """
-from pyvswitch.ofproto.syntax.actions_text import format_actions, parse_actions
+from pyvswitch.ofproto.syntax.actions_print import format_actions
+from pyvswitch.ofproto.syntax.actions_text import parse_actions
 from pyvswitch.ofproto.syntax.flow_text import (
     format_duration, format_flow_mod, format_flow_stats, parse_flow)
 from pyvswitch.ofproto.syntax.lexer import FlowSyntaxError, PortNames

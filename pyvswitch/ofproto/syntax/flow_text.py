@@ -27,7 +27,8 @@ from pyvswitch.ofproto.match import Match
 from pyvswitch.ofproto.protocol import messages as m
 from pyvswitch.ofproto.protocol.versions import OFP13
 from pyvswitch.ofproto.syntax import values
-from pyvswitch.ofproto.syntax.actions_text import format_actions, parse_actions
+from pyvswitch.ofproto.syntax.actions_print import format_actions
+from pyvswitch.ofproto.syntax.actions_text import parse_actions
 from pyvswitch.ofproto.syntax.lexer import FlowSyntaxError, PortNames, split_items
 from pyvswitch.ofproto.syntax.match_text import (
     drop_unmet_prereqs, format_match, parse_match_item, parse_priority)
