@@ -86,7 +86,7 @@ class Field:
     """One matchable field.
 
     `shift` is the bit offset of the field's storage in the key; `value_mask` selects the field's
-    bits from (key >> shift); `mask` is the same bits in key position.  `width` is the number of
+    bits from (key >> shift); `mask` is the same bits in key position (computed once).  `width` is the number of
     meaningful bits (e.g. 16 for tp_src, 12 for dl_vlan, 6 for ip_dscp, 20 for mpls_label); the
     wire length in bytes is the code's third element, which can be larger (mpls_label: 4).
     `in_port` is the exception: 16 bits in OpenFlow, but stored in 32 because the extractor puts
@@ -129,10 +129,10 @@ class Field:
     oxm: Optional[tuple] = None
     nxm_name: Optional[str] = None
     oxm_name: Optional[str] = None
+    mask: int = dataclasses.field(init=False, repr=False, compare=False)
 
-    @property
-    def mask(self) -> int:
-        return self.value_mask << self.shift
+    def __post_init__(self):
+        object.__setattr__(self, "mask", self.value_mask << self.shift)
 
     def get(self, key: int) -> int:
         return (key >> self.shift) & self.value_mask
@@ -477,15 +477,14 @@ ALIASES: dict[str, str] = {
 }
 
 _BY_CODE_NAME = {point.name: f for f in _FIELD_LIST for point in f.codes}
+_BY_ANY_NAME = {**_BY_CODE_NAME, **{alias: FIELDS[name] for alias, name in ALIASES.items()},
+                **FIELDS}
 
 
 def field(name: str) -> Field:
     """The field called `name`: its canonical name, an alias, or an NXM/OXM code point name
     (as subfield syntax allows: NXM_OF_ETH_SRC[0..7]); KeyError if there is none."""
-    f = FIELDS.get(ALIASES.get(name, name)) or _BY_CODE_NAME.get(name)
-    if f is None:
-        raise KeyError(name)
-    return f
+    return _BY_ANY_NAME[name]
 
 
 def by_nxm_name(name: str) -> Optional[Field]:
