@@ -1,8 +1,8 @@
 """The OpenFlow tables of one bridge: rules, flow_mod semantics, counters, timeouts, eviction.
 
-What it owns: 255 tables (0-254), each a classifier of `Rule`s plus its `TableConfig` and
-counters, and a version number.  Packets look rules up at `version`; `apply` turns a list of
-FlowMod messages into one new version.  Every rule change goes through a `_Batch`: the
+What it owns: 255 tables (0-254), each a classifier of `Rule`s (pyvswitch.ofproto.flow_rule)
+plus its `TableConfig` and counters, and a version number.  Packets look rules up at
+`version`; `apply` turns a list of FlowMod messages into one new version.  Every rule change goes through a `_Batch`: the
 flow_mods are planned against the current rules plus the batch's own earlier changes (so a
 bundle may add a flow and modify it), nothing touches a classifier until the whole list has
 been planned, and then every removal and insertion is made at `version + 1` and the version
@@ -55,7 +55,8 @@ from typing import Callable, Iterable, Iterator, Optional
 
 from pyvswitch.ofproto import ofpact as A
 from pyvswitch.ofproto.classifier import Classifier
-from pyvswitch.ofproto.flow_timeouts import ExpiryQueue, deadline, reduced_timeout
+from pyvswitch.ofproto.flow_rule import Rule, selected_by
+from pyvswitch.ofproto.flow_timeouts import ExpiryQueue, reduced_timeout
 from pyvswitch.ofproto.match import CATCH_ALL, Match
 from pyvswitch.ofproto.protocol import errors as E
 from pyvswitch.ofproto.protocol import messages as M
@@ -84,92 +85,6 @@ TABLE_FULL = _named_error("OFPFMFC_TABLE_FULL", 5, 1, OFP11)
 OVERLAP = _named_error("OFPFMFC_OVERLAP", 5, 3, OFP11)
 BAD_COMMAND = _named_error("OFPFMFC_BAD_COMMAND", 5, 6, OFP11)
 BAD_GOTO_TABLE = _named_error("OFPBIC_BAD_TABLE_ID", 3, 2, OFP11)
-
-
-class Rule:
-    """One OpenFlow rule.  Match, priority, table, actions and cookie never change (a modify
-    replaces the rule); counters, last-used time and (through fin_timeout) timeouts do.
-    Times are seconds on the caller's clock."""
-
-    __slots__ = ("match", "priority", "actions", "cookie", "table_id", "idle_timeout",
-                 "hard_timeout", "importance", "flags", "created", "modified", "used",
-                 "n_packets", "n_bytes", "conjunctions", "live")
-
-    def __init__(self, match: Match, priority: int, actions: tuple = (), *, cookie: int = 0,
-                 table_id: int = 0, idle_timeout: int = 0, hard_timeout: int = 0,
-                 importance: int = 0, flags: int = 0, now: float = 0.0):
-        self.match = match
-        self.priority = priority
-        self.actions = actions
-        self.cookie = cookie
-        self.table_id = table_id
-        self.idle_timeout = idle_timeout
-        self.hard_timeout = hard_timeout
-        self.importance = importance
-        self.flags = flags
-        self.created = self.modified = self.used = now
-        self.n_packets = 0
-        self.n_bytes = 0
-        self.conjunctions = _conjunctions(actions)
-        self.live = False           # True while the rule is in its table
-
-    def __repr__(self) -> str:
-        return (f"Rule(table={self.table_id}, priority={self.priority}, match={self.match}, "
-                f"actions={self.actions}, cookie={self.cookie:#x})")
-
-    @property
-    def send_flow_rem(self) -> bool:
-        return bool(self.flags & M.OFPFF_SEND_FLOW_REM)
-
-    def expires_at(self) -> Optional[float]:
-        return deadline(self)
-
-    def duration(self, now: float) -> float:
-        return now - self.created
-
-    def idle_age(self, now: float) -> float:
-        return now - self.used
-
-    def hard_age(self, now: float) -> Optional[float]:
-        """Seconds since the last modification, None if never modified (ovs-ofctl prints
-        hard_age only then)."""
-        return now - self.modified if self.modified != self.created else None
-
-
-def _conjunctions(actions: tuple) -> tuple:
-    found = [action for action in actions if type(action) is A.Conjunction]
-    return tuple(found) if found else ()
-
-
-def outputs_to_port(actions: Iterable, port: int) -> bool:
-    """True if `actions` (nested lists included) output, enqueue or send to the controller
-    through `port`, the out_port filter of flow_mod and flow stats."""
-    for action in actions:
-        kind = type(action)
-        if kind is A.Output or kind is A.Enqueue:
-            if action.port == port:
-                return True
-        elif kind is A.Controller:
-            if port == A.OFPP_CONTROLLER:
-                return True
-        else:
-            nested = getattr(action, "actions", None)
-            if nested and outputs_to_port(nested, port):
-                return True
-    return False
-
-
-def outputs_to_group(actions: Iterable, group_id: int) -> bool:
-    """True if `actions` (nested lists included) hold group `group_id`."""
-    for action in actions:
-        if type(action) is A.Group:
-            if action.group_id == group_id:
-                return True
-        else:
-            nested = getattr(action, "actions", None)
-            if nested and outputs_to_group(nested, group_id):
-                return True
-    return False
 
 
 def _goto_error(table_id: int, actions: tuple) -> Optional[E.ErrorCode]:
@@ -319,7 +234,7 @@ class _Batch:
             else:
                 candidates = self.rules(table_id)
             chosen.extend(rule for rule in candidates
-                          if _passes_filters(rule, cookie, cookie_mask, out_port, out_group))
+                          if selected_by(rule, cookie, cookie_mask, out_port, out_group))
         return chosen
 
     def changed_tables(self) -> frozenset[int]:
@@ -617,14 +532,3 @@ class OpenFlowTables:
             batch.drop(victim, M.OFPRR_EVICTION)
         self._commit(batch)
         return batch.removed
-
-
-def _passes_filters(rule: Rule, cookie: int, cookie_mask: int, out_port: int,
-                    out_group: int) -> bool:
-    if cookie_mask and (rule.cookie ^ cookie) & cookie_mask:
-        return False
-    if out_port != A.OFPP_NONE and not outputs_to_port(rule.actions, out_port):
-        return False
-    if out_group != A.OFPG_ANY and not outputs_to_group(rule.actions, out_group):
-        return False
-    return True
