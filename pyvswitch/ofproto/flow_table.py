@@ -2,17 +2,17 @@
 
 What it owns: 255 tables (0-254), each a classifier of `Rule`s (pyvswitch.ofproto.flow_rule)
 plus its `TableConfig` and counters, and a version number.  Packets look rules up at
-`version`; `apply` turns a list of FlowMod messages into one new version.  Every rule change goes through a `_Batch`: the
-flow_mods are planned against the current rules plus the batch's own earlier changes (so a
-bundle may add a flow and modify it), nothing touches a classifier until the whole list has
-been planned, and then every removal and insertion is made at `version + 1` and the version
-moves.  Packets therefore see all of a batch or none of it, and a lookup at the version
-before still sees the rules as they were (the classifiers forget removed rules one commit
-later, or at `forget_old_versions`).  With `atomic` (bundles, and the
-default), the first failing flow_mod discards the batch and its error is the result; without
-it (plain flow_mods, each judged on its own as Open vSwitch does), failures are reported
-with their index and the rest still commit together.  A flow_mod that fails changes nothing,
-because each one checks everything before it changes anything.
+`version`; `apply` turns a list of FlowMod messages into one new version.  Every rule change
+goes through a `_Batch`: the flow_mods are planned against the current rules plus the
+batch's own earlier changes (so a bundle may add a flow and modify it), nothing touches a
+classifier until the whole list has been planned, and then every removal and insertion is
+made at `version + 1` and the version moves.  Packets therefore see all of a batch or none
+of it, and a lookup at the version before still sees the rules as they were (the classifiers
+forget removed rules one commit later, or at `forget_old_versions`).  With `atomic`
+(bundles, and the default), the first failing flow_mod discards the batch and its error is
+the result; without it (plain flow_mods, each judged on its own as Open vSwitch does),
+failures are reported with their index and the rest still commit together.  A flow_mod that
+fails changes nothing, because each one checks everything before it changes anything.
 
 Semantics, as stock ovs-vswitchd 3.1 shows them (tests/unit/ofproto/test_flow_table*.py):
   * ADD puts a rule in the table (table 0xff means table 0), replacing one with the same
