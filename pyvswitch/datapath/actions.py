@@ -32,8 +32,10 @@ down, vlan_vid may carry the 0x1000 present bit, which is never written).  SETTA
 lists every field a set can write: all the packet fields OpenFlow may write (ovs-fields(7)),
 each in the header the frame carries it in, so one name covers IPv4 and IPv6 (nw_ttl is the
 IPv6 hop limit, nw_tos and nw_ecn the traffic class) and nw_src/nw_dst of an ARP frame are its
-protocol addresses.  VLAN fields rewrite the outermost tag, MPLS fields the outermost label.
-A set that does not apply to the frame it meets leaves the frame unchanged.
+protocol addresses.  VLAN fields rewrite the outermost tag, MPLS fields the outermost label;
+a set never adds or removes a tag (translation pushes and pops them).  A set that does not
+apply to the frame it meets (no such header, a later fragment, a truncated header) leaves the
+frame unchanged.
 
 An empty list means drop.  Actions apply in order, so ("set", ...) after an output does not
 affect what that output sent.
