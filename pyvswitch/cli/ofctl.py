@@ -34,6 +34,7 @@ from pyvswitch.ofproto.protocol.ports import OFPP_ANY, RESERVED_PORT_NAMES, port
 from pyvswitch.ofproto.protocol.versions import OFP10, OFP13, OFP14, OFP15, PROTOCOL_NAMES
 
 PROGRAM = "pyvs-ofctl"
+_OFPT_ERROR = 1
 DEFAULT_OPENFLOW_PORT = 6653
 
 USAGE = """\
@@ -214,6 +215,29 @@ class Channel:
             if isinstance(reply, m.BarrierReply) and reply.xid == barrier.xid:
                 return None
 
+    def raw_multipart(self, request: bytes) -> None:
+        """LOCAL SHIM until the codec has table-features messages: sends `request` (a
+        multipart request in wire form) on a connection with nothing else in flight, and
+        reads and drops its replies up to the last part or an error."""
+        self._sock.sendall(self._connection.take_output() + request)
+        buffer = b""
+        while True:
+            length = codec.message_length(buffer)
+            if length is None or len(buffer) < length:
+                try:
+                    data = self._sock.recv(65536)
+                except OSError as error:
+                    fatal("talking to %s (%s)" % (self.target.name, os.strerror(error.errno)))
+                if not data:
+                    fatal("talking to %s (End of file)" % self.target.name)
+                buffer += data
+                continue
+            frame, buffer = buffer[:length], buffer[length:]
+            if frame[4:8] != request[4:8]:
+                continue
+            if frame[1] == _OFPT_ERROR or not frame[10] << 8 | frame[11] & m.OFPMPF_REPLY_MORE:
+                return
+
     def send(self, message: m.Message) -> None:
         self._connection.send(message)
 
@@ -268,10 +292,6 @@ class Session:
 
     def next_xid(self) -> int:
         return next(self._xids)
-
-    def skip_xids(self, count: int) -> None:
-        for _ in range(count):
-            next(self._xids)
 
     @staticmethod
     def fatal(message: str) -> NoReturn:

@@ -7,7 +7,7 @@ across the whole run and appear in what is printed (replies, errors):
   * Names.  Unless --no-names, a command that parses flows first asks the switch for its
     table names and its ports, each on its own connection (OFPST_TABLE or table features,
     then a features request below OpenFlow 1.3 or a port description from 1.3 on); a dump
-    with a FLOW argument asks for ports first, then tables.  A dump prints names only with
+    with a FLOW argument, and replace-flows, ask for ports first, then tables.  A dump prints names only with
     --names (ovs-ofctl also when stdout is a terminal) and fetches them before the first
     flow it prints.  `Names` caches both per switch, as ovs-ofctl does.
   * Protocols (flow_formats): a flow mod at OpenFlow 1.0 goes as OFPT_FLOW_MOD while its
@@ -18,6 +18,11 @@ across the whole run and appear in what is printed (replies, errors):
   * Dumps with no sort criterion, no names and stats print the replies as they come
     ("NXST_FLOW reply (xid=0x4):" then one line per flow); otherwise one line per flow,
     sorted when asked.
+  * --bundle (1.3+: the ONF extension, 1.4+ native): the flow mods are numbered first, then
+    one atomic, ordered bundle carries them (see "bundles" below).
+  * replace-flows reads the file, dumps the switch, and sends per table the deletes then the
+    adds that make the switch match the file (all numbered before the first is sent);
+    diff-flows prints what differs, "-" for the first source, "+" for the second.
 
 The pieces without I/O live beside this module: flow_file (reading flow files), flow_sort
 (--sort/--rsort), flow_table_diff (diff-flows and replace-flows), flow_formats (protocols).
@@ -42,6 +47,11 @@ from pyvswitch.ofproto.match import Match
 from pyvswitch.ofproto.protocol import codec, errors
 from pyvswitch.ofproto.protocol import messages as m
 from pyvswitch.ofproto.protocol.versions import OFP10, OFP13
+
+
+_TABLE_FEATURES_REQUEST = struct.Struct("!BBHIHH4x")
+_OFPT_MULTIPART_REQUEST = 18
+_OFPMP_TABLE_FEATURES = 12
 
 
 # ---- names ---------------------------------------------------------------------------------
@@ -71,13 +81,23 @@ class Names:
         return self._ports[switch]
 
     def tables(self, switch: str) -> None:
-        # LOCAL SHIM until the codec has table-stats and table-features messages: ovs-ofctl
-        # asks for table names on a connection of its own, which costs two transaction ids
-        # (its HELLO and the request); we take the same two so later xids agree, but do not
-        # ask, so a table cannot be named in a flow yet.
-        if switch not in self._tables:
-            self._session.skip_xids(2)
-            self._tables.add(switch)
+        """Asks for table names as ovs-ofctl does: table stats in OpenFlow 1.0-1.2, table
+        features from 1.3.  Table names are not used yet: a flow cannot name its table."""
+        if switch in self._tables:
+            return
+        self._tables.add(switch)
+        channel = self._session.open(switch)
+        try:
+            xid = channel.next_xid()
+            if channel.version < OFP13:
+                channel.transact(m.TableStatsRequest(version=channel.version, xid=xid))
+            else:
+                # LOCAL SHIM until the codec has a table-features request: its wire form.
+                channel.raw_multipart(_TABLE_FEATURES_REQUEST.pack(
+                    channel.version, _OFPT_MULTIPART_REQUEST, _TABLE_FEATURES_REQUEST.size,
+                    xid, _OFPMP_TABLE_FEATURES, 0))
+        finally:
+            channel.close()
 
     def for_parsing(self, switch: str, ports_first: bool = False) -> syntax.PortNames:
         """What a command that parses flows for `switch` fetches, in ovs-ofctl's order."""

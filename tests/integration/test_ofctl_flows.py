@@ -212,3 +212,55 @@ def test_a_failing_bundle_reports_every_error_as_stock(ovs, version, tmp_path):
     assert dump(ovs, version) == ""
     assert pyvs(ovs, *args) == stock
     assert dump(ovs, version) == ""
+
+
+# ---- the wire: the same messages, byte for byte ---------------------------------------------
+
+WIRE_CASES = [
+    ["add-flow", "SW", "in_port=1,actions=output:2"],
+    ["add-flow", "SW", "table=3,ip,nw_src=10.0.0.0/8,actions=drop"],
+    ["add-flow", "SW", "reg0=1,actions=resubmit(,2)"],
+    ["add-flow", "SW", "table=2,reg0=1,actions=drop"],
+    ["add-flows", "SW", CORPUS.replace("flows_corpus", "usable_protocols")],
+    ["mod-flows", "SW", "tcp,actions=output:1"],
+    ["--strict", "mod-flows", "SW", "priority=5,tcp,actions=output:1"],
+    ["del-flows", "SW"],
+    ["del-flows", "SW", "cookie=0x5/0xff,out_port=2"],
+    ["--strict", "del-flows", "SW", "priority=7,in_port=1"],
+    ["dump-flows", "SW"],
+    ["dump-flows", "SW", "table=1,tcp"],
+    ["dump-flows", "SW", "reg3=4"],
+    ["dump-aggregate", "SW", "ip"],
+    ["--no-names", "add-flow", "SW", "actions=drop"],
+    ["--bundle", "add-flow", "SW", "in_port=1,actions=drop"],
+]
+
+
+@pytest.fixture
+def fake_switch(tmp_path):
+    from tests.golden.fake_switch import FakeSwitch
+    with FakeSwitch(tmp_path / "sw.sock") as switch:
+        yield switch
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("command", WIRE_CASES, ids=lambda case: " ".join(case[:3]))
+def test_pyvs_ofctl_sends_the_bytes_stock_sends(fake_switch, version, command, tmp_path):
+    if command[0] == "dump-aggregate" and version == "OpenFlow15":
+        pytest.skip("the fake switch's 1.5 aggregate reply is not in OXS form")
+    if command[0] == "add-flows" and version == "OpenFlow10":
+        pytest.xfail("the 1.0 codec sends an add without a table as table 0, stock as 255")
+    args = ["-O", version] + [fake_switch.target if word == "SW" else word for word in command]
+    if command[-1].endswith("usable_protocols.txt"):
+        flows = tmp_path / "flows.txt"
+        flows.write_text("".join(line.rsplit("|", 1)[0] + "\n"
+                                 for line in open(command[-1]) if not line.startswith("#")))
+        args[-1] = str(flows)
+    stock = subprocess.run(["ovs-ofctl", *args], capture_output=True, text=True, timeout=30)
+    expected = fake_switch.take()
+    env = dict(os.environ)
+    result = subprocess.run([sys.executable, "-m", "pyvswitch.cli.ofctl", *args], env=env,
+                            capture_output=True, text=True, timeout=30)
+    assert (result.returncode, result.stdout) == (stock.returncode, stock.stdout)
+    assert [message.hex() for message in fake_switch.take()] == \
+        [message.hex() for message in expected]
