@@ -393,6 +393,8 @@ class _TablesForTranslation:
         self._tables = tables
 
     def lookup(self, table_id: int, key: int, version: int):
+        if table_id >= xlate.N_TABLES:
+            return None, 0          # goto_table:255 is accepted, as by OVS, and misses
         return self._tables.lookup(table_id, key, version)
 
     def miss_continues(self, table_id: int) -> bool:

@@ -83,6 +83,7 @@ def test_the_corpus_dumps_the_same(switches, version):
 @pytest.mark.parametrize("flow", [
     "table=3,actions=goto_table:2",
     "actions=goto_table:255",
+    "table=253,actions=goto_table:254",
     "table=254,actions=drop",
     "table=255,actions=drop",
 ])
@@ -107,3 +108,29 @@ def test_modify_delete_and_counters_print_alike(switches):
         assert ours.stdout == stock.stdout, step
     stock, ours = switches.both("dump-aggregate")
     assert ours.stdout == stock.stdout
+
+
+@pytest.mark.parametrize("version", ["OpenFlow13", "OpenFlow14", "OpenFlow15"])
+def test_bundles_commit_all_or_nothing_alike(switches, version):
+    good = "table=0,priority=10,in_port=1,actions=output:2\ntable=2,priority=10,actions=drop\n"
+    bad = good + "table=0,priority=11,in_port=2,actions=goto_table:0\n"
+    for step, stdin in ((("del-flows",), None),
+                        (("add-flows", "-O" + version, "--bundle", "-"), good),
+                        (("add-flows", "-O" + version, "--bundle", "-"), bad),
+                        (("replace-flows", "-O" + version, "--bundle", "-"),
+                         "priority=1,actions=NORMAL\n")):
+        stock, ours = switches.both(*step, stdin=stdin)
+        assert (ours.returncode, ours.stderr) == (stock.returncode, stock.stderr), step
+        stock, ours = switches.both("dump-flows", "--no-stats", "--sort")
+        assert ours.stdout == stock.stdout, step
+
+
+def test_table_features_differ_only_in_fields_we_lack(switches):
+    stock, ours = switches.both("dump-table-features", "-OOpenFlow13")
+    assert stock.returncode == ours.returncode == 0
+    # Those lines list fields, and stock has NSH, ERSPAN and GTP-U fields we do not.
+    listing = ("supported on Set-Field:", "arbitrary mask:", "exact match or wildcard:")
+
+    def without_field_lists(text):
+        return [line for line in text.splitlines() if not line.strip().startswith(listing)]
+    assert without_field_lists(ours.stdout) == without_field_lists(stock.stdout)
