@@ -468,24 +468,24 @@ _FIELD_LIST = [
 #: Every field by its canonical name.
 FIELDS: dict[str, Field] = {f.name: f for f in _FIELD_LIST}
 
-#: Other names OpenFlow tools accept for the same fields: the alternative names ovs-fields(7)
-#: gives ("aka"), older spellings ovs-ofctl still takes, and every NXM/OXM code point name.
+#: The other names ovs-ofctl's flow syntax accepts for the same fields: ovs-fields(7)'s names
+#: where the canonical name here is the older one (eth_src for dl_src...) and its "aka" names.
 ALIASES: dict[str, str] = {
     "eth_src": "dl_src", "eth_dst": "dl_dst", "eth_type": "dl_type",
-    "ip_src": "nw_src", "ip_dst": "nw_dst", "ip_proto": "nw_proto",
-    "ipv4_src": "nw_src", "ipv4_dst": "nw_dst", "ip_ecn": "nw_ecn", "ip_ttl": "nw_ttl",
-    "nw_frag": "ip_frag", "tun_ipv4_src": "tun_src", "tun_ipv4_dst": "tun_dst",
-    "tunnel_id": "tun_id", "in_port_oxm": "in_port",
-    "icmpv4_type": "icmp_type", "icmpv4_code": "icmp_code", "ipv6_flabel": "ipv6_label",
+    "ip_src": "nw_src", "ip_dst": "nw_dst", "ip_proto": "nw_proto", "ip_ecn": "nw_ecn",
+    "nw_frag": "ip_frag", "tunnel_id": "tun_id", "in_port_oxm": "in_port",
 }
-ALIASES.update({point.name: f.name for f in _FIELD_LIST for point in f.codes})
 
 _BY_CODE_NAME = {point.name: f for f in _FIELD_LIST for point in f.codes}
 
 
 def field(name: str) -> Field:
-    """The field called `name` (canonical, alias or NXM/OXM name); KeyError if there is none."""
-    return FIELDS[ALIASES.get(name, name)]
+    """The field called `name`: its canonical name, an alias, or an NXM/OXM code point name
+    (as subfield syntax allows: NXM_OF_ETH_SRC[0..7]); KeyError if there is none."""
+    f = FIELDS.get(ALIASES.get(name, name)) or _BY_CODE_NAME.get(name)
+    if f is None:
+        raise KeyError(name)
+    return f
 
 
 def by_nxm_name(name: str) -> Optional[Field]:

@@ -208,13 +208,17 @@ class Channel:
         self._connection.send(barrier)
         xids = {request.xid for request in requests}
         while True:
-            reply = self._next_message()
+            reply = self.receive()
             if isinstance(reply, m.Error) and reply.xid in xids:
                 return reply
             if isinstance(reply, m.BarrierReply) and reply.xid == barrier.xid:
                 return None
 
-    def _next_message(self) -> m.Message:
+    def send(self, message: m.Message) -> None:
+        self._connection.send(message)
+
+    def receive(self) -> m.Message:
+        """The next message from the switch (blocking)."""
         while not self._received:
             self._exchange()
         return self._received.pop(0)
@@ -224,7 +228,7 @@ class Channel:
         self._connection.send(request)
         replies = []
         while True:
-            reply = self._next_message()
+            reply = self.receive()
             if reply.xid != request.xid:
                 continue
             replies.append(reply)

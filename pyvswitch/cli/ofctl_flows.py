@@ -99,38 +99,54 @@ class Names:
 
 # ---- talking to the switch -----------------------------------------------------------------
 
-# LOCAL SHIM until ofctl_text.format_message knows extension errors and flow-table
-# messages: an error reply as ofp-print shows it, the request it quotes included.
-_EXTENSION_ERROR = struct.Struct("!IHH")
+# LOCAL SHIM until ofctl_text.format_message names extension errors (NXET_VENDOR in 1.0 and
+# 1.1, OFPET_EXPERIMENTER in 1.2+): such an error as ofp-print shows it, request included.
+_VENDOR_ERROR = struct.Struct("!IHH")
+_VENDOR = struct.Struct("!I")
 
 
-def _error_name(error: m.Error) -> tuple[Optional[str], bytes]:
-    """The error's name and the request it quotes, or (None, b"") if we cannot name it."""
-    if error.type == errors.NXET_VENDOR and len(error.data) >= _EXTENSION_ERROR.size:
-        vendor, error_type, code = _EXTENSION_ERROR.unpack_from(error.data)
-        named = errors.lookup(error.version, error_type, code, vendor)
-        return (named.name if named else None), error.data[_EXTENSION_ERROR.size:]
-    if error.type == errors.OFPET_EXPERIMENTER and len(error.data) >= 4:
-        vendor = struct.unpack_from("!I", error.data)[0]
-        named = errors.lookup(error.version, error.type, error.code, vendor)
-        return (named.name if named else None), error.data[4:]
-    named = errors.lookup(error.version, error.type, error.code)
-    return (named.name if named else None), error.data
+def _extension_error(error: m.Error) -> tuple[Optional[errors.ErrorCode], bytes]:
+    if error.type == errors.NXET_VENDOR and len(error.data) >= _VENDOR_ERROR.size:
+        vendor, error_type, code = _VENDOR_ERROR.unpack_from(error.data)
+        return (errors.lookup(error.version, error_type, code, vendor),
+                error.data[_VENDOR_ERROR.size:])
+    if error.type == errors.OFPET_EXPERIMENTER and len(error.data) >= _VENDOR.size:
+        vendor = _VENDOR.unpack_from(error.data)[0]
+        return errors.lookup(error.version, error.type, error.code, vendor), error.data[4:]
+    return None, b""
+
+
+def _error_code(error: m.Error) -> Optional[errors.ErrorCode]:
+    named, _ = _extension_error(error)
+    return named or errors.lookup(error.version, error.type, error.code)
+
+
+_BUNDLE_CONTROL_TYPES = ("OPEN_REQUEST", "OPEN_REPLY", "CLOSE_REQUEST", "CLOSE_REPLY",
+                         "COMMIT_REQUEST", "COMMIT_REPLY", "DISCARD_REQUEST", "DISCARD_REPLY")
+
+
+def _bundle_control_text(message: m.BundleControl) -> str:
+    # LOCAL SHIM until ofctl_text formats bundle messages.
+    flags = " ".join(word for word, bit in (("atomic", m.OFPBF_ATOMIC),
+                                            ("ordered", m.OFPBF_ORDERED))
+                     if message.flags & bit) or "0"
+    kind = (_BUNDLE_CONTROL_TYPES[message.type] if message.type < len(_BUNDLE_CONTROL_TYPES)
+            else str(message.type))
+    return "%s%s (xid=0x%x):\n bundle_id=%d type=%s flags=%s\n" % (
+        "ONFT_BUNDLE_CONTROL" if message.version == OFP13 else "OFPT_BUNDLE_CONTROL",
+        ofctl_text.version_tag(message.version), message.xid, message.bundle_id, kind, flags)
 
 
 def message_text(message: m.Message) -> str:
     """ofp-print's text for a message, ending in a newline."""
-    if isinstance(message, m.FlowMod):
-        return flow_mod_text(message) + "\n"
+    if isinstance(message, m.BundleControl):
+        return _bundle_control_text(message)
     if isinstance(message, m.Error):
-        name, quoted = _error_name(message)
-        if name is not None and quoted:
-            try:
-                request = message_text(codec.decode(quoted))
-            except errors.DecodeError:
-                request = ofctl_text.format_bytes(quoted)
+        named, quoted = _extension_error(message)
+        if named is not None:
             return "OFPT_ERROR%s (xid=0x%x): %s\n%s" % (
-                ofctl_text.version_tag(message.version), message.xid, name, request)
+                ofctl_text.version_tag(message.version), message.xid, named.name,
+                ofctl_text.format_bytes(quoted))
     return ofctl_text.format_message(message)
 
 
@@ -245,14 +261,77 @@ def _send_flow_mods(session, switch: str, flow_mods: list) -> None:
     usable = P.ANY
     for flow_mod in flow_mods:
         usable &= usable_protocols(flow_mod)
+    if session.options.bundle:
+        usable &= P.BUNDLES
     channel = session.open(switch)
     try:
         protocol = _flow_mod_protocol(session, channel, usable)
+        if session.options.bundle:
+            requests = [_wire(flow_mod, protocol, channel.version, channel.next_xid())
+                        for flow_mod in flow_mods]
+            _bundle_transact(session, channel, requests)
+            return
         for flow_mod in flow_mods:
             _transact_noreply(channel, [_wire(flow_mod, protocol, channel.version,
                                               channel.next_xid())])
     finally:
         channel.close()
+
+
+# ---- bundles ---------------------------------------------------------------------------------
+# As ovs-ofctl --bundle: one atomic, ordered bundle (id 0) on the connection: OPEN_REQUEST,
+# the requests as BUNDLE_ADD_MESSAGEs (each with its request's xid), a barrier, COMMIT_REQUEST.
+# Every error the switch sends on the way is printed as "Error NAME for: REQUEST", then the
+# run fails with "talking to SWITCH (Protocol error)".
+
+_BUNDLE_FLAGS = m.OFPBF_ATOMIC | m.OFPBF_ORDERED
+
+
+def _bundle_control(channel, kind: int) -> m.BundleControl:
+    return m.BundleControl(version=channel.version, xid=channel.next_xid(), bundle_id=0,
+                           type=kind, flags=_BUNDLE_FLAGS)
+
+
+def _await(channel, xid: int, failures: list) -> Optional[m.Message]:
+    """The reply to `xid`, keeping every error on the way; None if the reply is an error."""
+    while True:
+        reply = channel.receive()
+        if isinstance(reply, m.Error):
+            failures.append(reply)
+            if reply.xid == xid:
+                return None
+        elif reply.xid == xid:
+            return reply
+
+
+def _bundle_transact(session, channel, requests: list) -> None:
+    failures: list = []
+    sent = {}
+    opening = _bundle_control(channel, m.OFPBCT_OPEN_REQUEST)
+    sent[opening.xid] = opening
+    channel.send(opening)
+    if _await(channel, opening.xid, failures) is not None:
+        for request in requests:
+            sent[request.xid] = request
+            channel.send(m.BundleAddMessage(version=channel.version, xid=request.xid,
+                                            bundle_id=0, flags=_BUNDLE_FLAGS, message=request))
+        barrier = m.BarrierRequest(version=channel.version, xid=channel.next_xid())
+        channel.send(barrier)
+        _await(channel, barrier.xid, failures)
+        commit = _bundle_control(channel, m.OFPBCT_COMMIT_REQUEST)
+        sent[commit.xid] = commit
+        channel.send(commit)
+        _await(channel, commit.xid, failures)
+    if failures:
+        sys.stdout.flush()
+        for failure in failures:
+            named = _error_code(failure)
+            request = sent.get(failure.xid)
+            sys.stderr.write("Error %s for: %s" % (
+                named.name if named else "***decode error***",
+                message_text(request) if request is not None
+                else ofctl_text.format_bytes(failure.data)))
+        session.fatal("talking to %s (Protocol error)" % channel.target.name)
 
 
 def cmd_add_flow(session, switch: str, flow: str) -> None:
@@ -326,16 +405,10 @@ def _open_for_dump(session, switch: str, flow: Optional[str]):
     return channel, protocol, dump_filter
 
 
-def _reply_header(name: str, reply: m.Message) -> str:
-    more = " flags=[more]" if reply.flags & m.OFPMPF_REPLY_MORE else ""
-    return "%s reply%s (xid=0x%x):%s" % (name, ofctl_text.version_tag(reply.version),
-                                        reply.xid, more)
-
-
 def _check_replies(replies) -> None:
     for reply in replies:
         if isinstance(reply, m.Error):
-            sys.stdout.write(ofctl_text.format_message(reply))
+            sys.stdout.write(message_text(reply))
             sys.stdout.flush()
             raise SystemExit(1)
 
@@ -356,10 +429,7 @@ def cmd_dump_flows(session, switch: str, flow: Optional[str] = None) -> None:
     finally:
         channel.close()
     if not options.sort and not options.show_names and options.show_stats:
-        for reply in replies:
-            lines = [_reply_header("NXST_FLOW" if reply.nxm else "OFPST_FLOW", reply)]
-            lines += [syntax.format_flow_stats(stats) for stats in reply.flows]
-            sys.stdout.write("".join(line + "\n" for line in lines))
+        sys.stdout.write("".join(ofctl_text.format_message(reply) for reply in replies))
         return
     flows = [stats for reply in replies for stats in reply.flows]
     ports = session.names.for_printing(switch) if flows else None
@@ -377,11 +447,7 @@ def cmd_dump_aggregate(session, switch: str, flow: Optional[str] = None) -> None
     finally:
         channel.close()
     _check_replies(replies)
-    for reply in replies:
-        name = "NXST_AGGREGATE" if reply.nxm else "OFPST_AGGREGATE"
-        sys.stdout.write("%s packet_count=%d byte_count=%d flow_count=%d\n" % (
-            _reply_header(name, reply), reply.packet_count, reply.byte_count,
-            reply.flow_count))
+    sys.stdout.write("".join(ofctl_text.format_message(reply) for reply in replies))
 
 
 # ---- diff-flows and replace-flows ----------------------------------------------------------
@@ -470,6 +536,8 @@ def cmd_replace_flows(session, switch: str, name: str) -> None:
     diff = FlowTableDiff()
     ports = session.names.for_parsing(switch, ports_first=True)
     usable = _load_file(session, diff, 1, name, ports)
+    if session.options.bundle:
+        usable &= P.BUNDLES
     channel = session.open(switch)
     try:
         protocol = _dump_protocol(session, channel, usable)
@@ -486,6 +554,9 @@ def cmd_replace_flows(session, switch: str, name: str) -> None:
                                                       or not on_switch.same_as(in_file))]
         requests = [_wire(flow_mod, protocol, channel.version, channel.next_xid())
                     for flow_mod in flow_mods]
+        if session.options.bundle:
+            _bundle_transact(session, channel, requests)
+            return
         for request in requests:
             _transact_noreply(channel, [request])
     finally:
@@ -507,16 +578,10 @@ def _print_parsed(session, flow_mods: list) -> None:
     text = "usable protocols: %s\nchosen protocol: %s\n" % (P.describe(usable),
                                                              P.describe(protocol))
     for flow_mod in flow_mods:
-        text += flow_mod_text(_wire(flow_mod, protocol, version, session.next_xid())) + "\n"
+        # As ovs-ofctl, what is printed is the message as encoded, decoded again.
+        wire = codec.encode(_wire(flow_mod, protocol, version, session.next_xid()))
+        text += ofctl_text.format_bytes(wire)
     sys.stdout.write(text)
-
-
-def flow_mod_text(flow_mod: m.FlowMod) -> str:
-    """ofp-print's line for a flow_mod we encode.  LOCAL SHIM: ofctl_text.format_message
-    should own this once it knows flow-table messages."""
-    name = "NXT_FLOW_MOD" if flow_mod.wire == "nxm" else "OFPT_FLOW_MOD"
-    return "%s%s (xid=0x%x): %s" % (name, ofctl_text.version_tag(flow_mod.version),
-                                    flow_mod.xid, syntax.format_flow_mod(flow_mod))
 
 
 def cmd_parse_flow(session, flow: str) -> None:

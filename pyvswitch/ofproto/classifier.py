@@ -34,6 +34,10 @@ lookup, had to examine all its mask, so `wc` gets the mask.  Two refinements exa
     gets only the few leading bits of the field that prove it (rule nw_dst=10.0.0.0/8, packet to
     192.168.1.1: one bit).  The trie's answer is about the field alone, so the stages before are
     not added.
+  * Port tracking.  A subtable that matches tp_src/tp_dst keeps its rules' port word (tp_src
+    above tp_dst, under its mask) as prefixes too.  When its final lookup misses and no rule has
+    the key's ports, `wc` gets only the leading port bits that tell the key's ports from every
+    rule's (rules tp_dst=80 and 443, packet to port 22: the top ten bits of tp_dst).
 
 Conjunctive matches (ovs-fields(7) "Conjunctive Match Fields").  A rule with conjunctions never
 matches itself.  The lookup first finds the best ordinary rule ("hard" match, priority H) and, on
@@ -97,6 +101,11 @@ def _stage_masks() -> tuple[int, int, int]:
 
 _L2, _L3, _L4 = _stage_masks()
 
+# The transport ports, tp_src above tp_dst, as one 32-bit word of the key.
+_PORTS_SHIFT = F.FIELDS["tp_dst"].shift
+_PORTS = F.FIELDS["tp_src"].mask | F.FIELDS["tp_dst"].mask
+assert _PORTS >> _PORTS_SHIFT == 0xFFFFFFFF
+
 
 class _Entry:
     """One insertion of a rule: the rule, and when it is visible."""
@@ -149,6 +158,14 @@ class _Subtable:
                 self._stage_bits.append(so_far)
         if not self._stage_bits:
             self._stage_bits.append(0)
+        # A subtable matching the ports tracks its rules' port words as prefixes of the
+        # mask's length: a final-stage miss then needs only the port bits that tell them apart.
+        ports_mask = (mask & _PORTS) >> _PORTS_SHIFT
+        self.ports: Optional[tuple] = None
+        if ports_mask:
+            length = 32 - ((ports_mask & -ports_mask).bit_length() - 1)
+            level = PrefixTrie(32).level(length)
+            self.ports = (level, mask & _PORTS, _PORTS_SHIFT + 32 - length, (1 << length) - 1)
 
     def stage_of(self, field: F.Field) -> int:
         """The index of the first stage whose bits include this subtable's bits of `field`."""
@@ -157,6 +174,8 @@ class _Subtable:
 
     def set_prefix_checks(self, checks: tuple[_PrefixCheck, ...]) -> None:
         self._prefixes = [(c.level, c.shift, c.bits_mask) for c in checks]
+        if self.ports is not None:
+            self._prefixes.append((self.ports[0],) + self.ports[2:])
         last = len(self._stage_bits) - 1
         old = {bits: index for bits, index, _ in self.stages}
         self.stages = []
@@ -365,10 +384,12 @@ class Classifier:
                         wc |= so_far
                         break
                     continue
-                wc |= so_far
                 bucket = subtable.buckets.get(key & so_far)
                 if bucket is None:
+                    ports = subtable.ports
+                    wc |= so_far if ports is None else _ports_miss(ports, key, so_far)
                     break
+                wc |= so_far
                 for entry in bucket:
                     if entry.add_version <= version < entry.remove_version:
                         priority = entry.priority
@@ -427,6 +448,17 @@ def _prefix_miss(checks: tuple[_PrefixCheck, ...], key: int) -> Optional[int]:
             bits = min(level.length, level.longest_common_prefix(prefix) + 1)
             return ((1 << bits) - 1) << (check.field_top - bits)
     return None
+
+
+def _ports_miss(ports, key: int, so_far: int) -> int:
+    """The key bits that show a subtable matching the ports has no rule for `key`: the leading
+    port bits no rule shares when the ports alone rule it out, else all its bits."""
+    level, ports_mask, shift, bits_mask = ports
+    prefix = ((key & ports_mask) >> shift) & bits_mask
+    if prefix in level.counts:
+        return so_far
+    bits = min(level.length, level.longest_common_prefix(prefix) + 1)
+    return ports_mask & (((1 << bits) - 1) << (_PORTS_SHIFT + 32 - bits))
 
 
 def _complete_conjunctions(entries) -> list[int]:

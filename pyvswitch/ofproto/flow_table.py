@@ -53,6 +53,7 @@ import dataclasses
 from typing import Callable, Iterable, Iterator, Optional
 
 from pyvswitch.ofproto import ofpact as A
+from pyvswitch.ofproto.classifier import Classifier
 from pyvswitch.ofproto.flow_timeouts import ExpiryQueue, deadline, reduced_timeout
 from pyvswitch.ofproto.match import CATCH_ALL, Match
 from pyvswitch.ofproto.protocol import errors as E
@@ -228,6 +229,7 @@ class OpenFlowTable:
             self._classifier.set_prefix_fields(config.prefixes)
         self.config = config
 
+    # The two below serve the current version only: they skip a table with no rules in it.
     def rules(self, version: int) -> Iterable[Rule]:
         return self.classifier.rules(version) if self.n_rules else ()
 
@@ -295,20 +297,36 @@ class _Batch:
         self.drop(old)
         self.add(new)
 
+    def select(self, match: Optional[Match], priority: int, strict: bool, table_ids,
+               cookie: int, cookie_mask: int, out_port: int = A.OFPP_NONE,
+               out_group: int = A.OFPG_ANY) -> list[Rule]:
+        """The rules a modify, delete or flow stats request addresses, in table order: those
+        `match` covers (with `strict`: the one with exactly `match` and `priority`) that pass
+        the cookie, out_port and out_group filters."""
+        query = match if match is not None else CATCH_ALL
+        chosen = []
+        for table_id in table_ids:
+            if strict:
+                rule = self.find_exact(table_id, query, priority)
+                candidates = (rule,) if rule is not None else ()
+            elif query.mask:
+                candidates = (rule for rule in self.rules(table_id) if query.covers(rule.match))
+            else:
+                candidates = self.rules(table_id)
+            chosen.extend(rule for rule in candidates
+                          if _passes_filters(rule, cookie, cookie_mask, out_port, out_group))
+        return chosen
+
     def changed_tables(self) -> frozenset[int]:
         return frozenset({rule.table_id for rule in self.dropped.values()}
                          | {table_id for table_id, pending in self.added.items() if pending})
 
 
-def _default_classifier(prefix_fields: tuple[str, ...]):
-    from pyvswitch.ofproto.classifier import Classifier
-    return Classifier(prefix_fields=prefix_fields)
-
-
 class OpenFlowTables:
     """Tables 0-254 of one bridge; see the module docstring."""
 
-    def __init__(self, new_classifier: Callable[[tuple[str, ...]], object] = _default_classifier):
+    def __init__(self, new_classifier: Callable[[tuple[str, ...]], object] = Classifier):
+        """`new_classifier(prefix_fields)` makes a table's classifier."""
         config = TableConfig()
         self.tables = [OpenFlowTable(table_id, new_classifier, config)
                        for table_id in range(N_TABLES)]
@@ -354,14 +372,16 @@ class OpenFlowTables:
             return self._plan_delete(batch, fm, internal)
         return BAD_COMMAND
 
-    def _table_error(self, table_id: int, internal: bool) -> Optional[E.ErrorCode]:
+    @staticmethod
+    def _table_error(table_id: int, internal: bool) -> Optional[E.ErrorCode]:
         if not 0 <= table_id < N_TABLES:
             return BAD_TABLE_ID
         if table_id == HIDDEN_TABLE_ID and not internal:
             return EPERM
         return None
 
-    def _table_ids(self, table_id: int) -> range | tuple[int]:
+    @staticmethod
+    def _table_ids(table_id: int) -> range | tuple[int]:
         """The tables a modify, delete or dump addresses (0xff: every visible one)."""
         return range(HIDDEN_TABLE_ID) if table_id == M.OFPTT_ALL else (table_id,)
 
@@ -381,14 +401,9 @@ class OpenFlowTables:
             return OVERLAP
         victims = []
         if old is None:
-            config = self.tables[table_id].config
-            while config.is_full(batch.count(table_id) - len(victims)):
-                victim = choose_victim(config, (rule for rule in batch.rules(table_id)
-                                                if rule not in victims)) \
-                    if config.eviction else None
-                if victim is None:
-                    return TABLE_FULL
-                victims.append(victim)
+            victims = self._room_for_one(batch, table_id)
+            if victims is None:
+                return TABLE_FULL
         rule = Rule(match, fm.priority, fm.actions, cookie=cookie, table_id=table_id,
                     idle_timeout=fm.idle_timeout, hard_timeout=fm.hard_timeout,
                     importance=fm.importance, flags=fm.flags, now=now)
@@ -403,6 +418,19 @@ class OpenFlowTables:
             batch.replace(old, rule)
         return None
 
+    def _room_for_one(self, batch: _Batch, table_id: int) -> Optional[list[Rule]]:
+        """The rules to evict so that table `table_id` can take one more (none when it has
+        room), or None when it is full and cannot evict enough."""
+        config = self.tables[table_id].config
+        victims: list[Rule] = []
+        while config.is_full(batch.count(table_id) - len(victims)):
+            victim = config.eviction and choose_victim(
+                config, (rule for rule in batch.rules(table_id) if rule not in victims))
+            if not victim:
+                return None
+            victims.append(victim)
+        return victims
+
     @staticmethod
     def _overlaps(batch: _Batch, table_id: int, match: Match, priority: int,
                   identical: Optional[Rule]) -> bool:
@@ -414,24 +442,6 @@ class OpenFlowTables:
                     return True
         return False
 
-    def _selected(self, batch: _Batch, fm_match: Optional[Match], priority: int, strict: bool,
-                  table_ids, cookie: int, cookie_mask: int, out_port: int = A.OFPP_NONE,
-                  out_group: int = A.OFPG_ANY) -> list[Rule]:
-        """The rules a modify or delete addresses, in table order."""
-        match = fm_match if fm_match is not None else CATCH_ALL
-        chosen = []
-        for table_id in table_ids:
-            if strict:
-                rule = batch.find_exact(table_id, match, priority)
-                candidates = (rule,) if rule is not None else ()
-            elif match.mask:
-                candidates = (rule for rule in batch.rules(table_id) if match.covers(rule.match))
-            else:
-                candidates = batch.rules(table_id)
-            chosen.extend(rule for rule in candidates
-                          if _passes_filters(rule, cookie, cookie_mask, out_port, out_group))
-        return chosen
-
     def _plan_modify(self, batch: _Batch, fm: M.FlowMod, now: float, internal: bool,
                      check_actions) -> Optional[E.ErrorCode]:
         table_id = fm.table_id
@@ -439,8 +449,8 @@ class OpenFlowTables:
             error = self._table_error(table_id, internal)
             if error is not None:
                 return error
-        rules = self._selected(batch, fm.match, fm.priority, fm.command == M.OFPFC_MODIFY_STRICT,
-                               self._table_ids(table_id), fm.cookie, fm.cookie_mask)
+        rules = batch.select(fm.match, fm.priority, fm.command == M.OFPFC_MODIFY_STRICT,
+                             self._table_ids(table_id), fm.cookie, fm.cookie_mask)
         if not rules:
             if fm.new_cookie is None or fm.cookie_mask:
                 return None
@@ -470,9 +480,9 @@ class OpenFlowTables:
             error = self._table_error(fm.table_id, internal)
             if error is not None:
                 return error
-        rules = self._selected(batch, fm.match, fm.priority, fm.command == M.OFPFC_DELETE_STRICT,
-                               self._table_ids(fm.table_id), fm.cookie, fm.cookie_mask,
-                               fm.out_port, fm.out_group)
+        rules = batch.select(fm.match, fm.priority, fm.command == M.OFPFC_DELETE_STRICT,
+                             self._table_ids(fm.table_id), fm.cookie, fm.cookie_mask,
+                             fm.out_port, fm.out_group)
         for rule in rules:
             batch.drop(rule, M.OFPRR_DELETE)
         return None
@@ -480,10 +490,12 @@ class OpenFlowTables:
     def _commit(self, batch: _Batch) -> None:
         version = self.version + 1
         tables = self.tables
+        expiry = self._expiry
         for rule in batch.dropped.values():
             tables[rule.table_id].classifier.remove(rule, version)
             rule.live = False
-        expiry = self._expiry
+            if rule.idle_timeout or rule.hard_timeout:
+                expiry.forget()
         for table_id, pending in batch.added.items():
             classifier = tables[table_id].classifier
             for rule in pending.values():
@@ -529,22 +541,13 @@ class OpenFlowTables:
              out_port: int = A.OFPP_NONE, out_group: int = A.OFPG_ANY, cookie: int = 0,
              cookie_mask: int = 0, strict: bool = False,
              priority: int = M.OFP_DEFAULT_PRIORITY) -> Iterator[Rule]:
-        """The rules a flow stats or aggregate request selects (the match covers them, or with
-        `strict` equals theirs at `priority`), table by table, as they are found."""
-        query = match if match is not None else CATCH_ALL
-        version = self.version
-        for tid in self._table_ids(table_id):
-            table = self.tables[tid]
-            if strict:
-                rule = table.find_exact(query, priority, version)
-                candidates = (rule,) if rule is not None else ()
-            elif query.mask:
-                candidates = (rule for rule in table.rules(version) if query.covers(rule.match))
-            else:
-                candidates = table.rules(version)
-            for rule in candidates:
-                if _passes_filters(rule, cookie, cookie_mask, out_port, out_group):
-                    yield rule
+        """The rules a flow stats or aggregate request selects (see `_Batch.select`), chosen
+        when called, so that they are one version's even if the tables change while the
+        caller streams them out (Open vSwitch collects the rules first too); their counters
+        are read as the caller goes."""
+        return iter(_Batch(self.tables, self.version).select(
+            match, priority, strict, self._table_ids(table_id), cookie, cookie_mask, out_port,
+            out_group))
 
     def n_rules(self, table_id: int = M.OFPTT_ALL) -> int:
         return sum(self.tables[tid].n_rules for tid in self._table_ids(table_id))
@@ -573,7 +576,7 @@ class OpenFlowTables:
         if (idle, hard) != (rule.idle_timeout, rule.hard_timeout):
             rule.idle_timeout, rule.hard_timeout = idle, hard
             if rule.live:
-                self._expiry.push(rule)
+                self._expiry.requeue(rule)
 
     # ---- table configuration ------------------------------------------------------------
 

@@ -9,8 +9,9 @@ seconds on the caller's clock (`now`); nothing here reads a clock.
 Packets only postpone an idle deadline, so a queued deadline is never later than the real one:
 `next_deadline()` may wake the caller early, never late, and `pop_expired(now)` requeues a
 rule whose real deadline turned out to be later.  Rules that left their table are dropped from
-the queue lazily (`is_live` says which); a rule queued twice (fin_timeout requeues it) is
-reported once.
+the queue lazily (`is_live` says which), and the heap is rebuilt without them once they are
+most of it (`forget` counts them), so rules replaced over and over (learned flows) do not
+pile up; a rule queued twice (fin_timeout requeues it) is reported once.
 
 fin_timeout (ovs-actions(7)): when a rule whose actions hold fin_timeout matches a TCP packet
 with FIN or RST, its timeouts are *reduced* to the action's (a timeout the rule does not have,
@@ -56,10 +57,14 @@ def reduced_timeout(current: int, limit: int) -> int:
 class ExpiryQueue:
     """Rules with timeouts, by (possibly early) deadline; see the module docstring."""
 
+    #: Below this many stale entries the heap is never rebuilt.
+    COMPACT_MIN_STALE = 1024
+
     def __init__(self, is_live: Callable[[object], bool]):
         self._heap: list[tuple[float, int, object]] = []
         self._order = itertools.count()
         self._is_live = is_live
+        self._stale = 0
 
     def __len__(self) -> int:
         return len(self._heap)
@@ -68,6 +73,26 @@ class ExpiryQueue:
         due = deadline(rule)
         if due is not None:
             heapq.heappush(self._heap, (due, next(self._order), rule))
+
+    def requeue(self, rule) -> None:
+        """Queue `rule` again after its timeouts shrank (its older entry becomes stale)."""
+        self.push(rule)
+        self.forget()
+
+    def forget(self) -> None:
+        """Note that an entry went stale (its rule left its table, or was queued again)."""
+        self._stale += 1
+        if self._stale >= self.COMPACT_MIN_STALE and self._stale * 2 > len(self._heap):
+            earliest: dict[int, tuple[float, int, object]] = {}
+            for entry in self._heap:
+                rule = entry[2]
+                if self._is_live(rule):
+                    known = earliest.get(id(rule))
+                    if known is None or entry < known:
+                        earliest[id(rule)] = entry
+            self._heap = list(earliest.values())
+            heapq.heapify(self._heap)
+            self._stale = 0
 
     def next_deadline(self) -> Optional[float]:
         heap = self._heap

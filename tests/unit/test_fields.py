@@ -1,8 +1,12 @@
 """The field registry: layout invariants, per-field get/set, and completeness against
-ovs-fields(7) and stock ovs-ofctl (golden data in data/ovs_fields.json)."""
+ovs-fields(7) and stock ovs-ofctl (golden data in data/ovs_fields.json: the manual's field
+blocks, and the entries stock ovs-ofctl writes for `probe_text(field)`, which the last test
+re-checks when ovs-ofctl is installed)."""
 import json
 import pathlib
 import re
+import shutil
+import subprocess
 
 import pytest
 
@@ -83,7 +87,12 @@ def test_views_read_their_bits():
 
 def test_aliases_and_unknown_names():
     assert F.field("eth_src") is F.FIELDS["dl_src"]
-    assert F.field("ipv4_dst") is F.FIELDS["nw_dst"]
+    assert F.field("ip_dst") is F.FIELDS["nw_dst"]
+    assert F.field("NXM_OF_IP_DST") is F.FIELDS["nw_dst"]
+    # Names ovs-ofctl 3.1 does not know are not names here either.
+    for name in ("ipv4_dst", "tun_ipv4_src", "icmpv4_type", "ip_ttl", "ipv6_flabel"):
+        with pytest.raises(KeyError):
+            F.field(name)
     with pytest.raises(KeyError):
         F.field("no_such_field")
 
@@ -262,9 +271,10 @@ def test_headers_are_the_ones_stock_ovs_writes(name):
             assert F.oxm_code_for(field, versions[label]).name == own[-1], label
 
 
-def test_every_alias_resolves():
+def test_every_alias_resolves_and_is_a_name_ovs_fields_gives():
+    manual_names = set(MAN) | {aka for block in MAN.values() for aka in block["aka"]}
     for alias, name in F.ALIASES.items():
-        assert name in F.FIELDS, alias
+        assert name in F.FIELDS and alias in manual_names, alias
     for name, block in MAN.items():
         for aka in block["aka"]:
             if name not in NOT_SUPPORTED:
@@ -334,3 +344,69 @@ def test_ct_prerequisite():
     assert not F.ct_valid(F.CS_TRACKED, F.CS_TRACKED)
     assert F.ct_valid(F.CS_ESTABLISHED, F.CS_ESTABLISHED)
     assert not F.ct_valid(0, F.CS_NEW)
+
+
+# ---- the golden "written" entries are what the installed stock ovs-ofctl writes ----
+
+_PROBE_VALUES = {"vlan_vid": 0x1001, "vlan_tci": 0x1001, "ip_frag": 1, "tcp_flags": 2,
+                 "in_port": 1, "nw_tos": 4, "ct_state": 0x21, "packet_type": 0, "tun_flags": 1}
+_PROBE_COMMANDS = {"nxm": ["parse-nx-match"], "of12": ["parse-oxm", "OpenFlow12"],
+                   "of13": ["parse-oxm", "OpenFlow13"], "of14": ["parse-oxm", "OpenFlow14"],
+                   "of15": ["parse-oxm", "OpenFlow15"]}
+
+
+def _probe_entry(field, value):
+    point = field.codes[0]
+    return "%s(%0*x)" % (point.name, 2 * point.code[2], value)
+
+
+def _probe_prereqs(field, values):
+    for name, allowed in field.prereqs:
+        _probe_prereqs(F.FIELDS[name], values)
+        values.setdefault(name, allowed[0])
+    return values
+
+
+def probe_text(field):
+    """An nx_match in ovs-ofctl's text form: `field` = a typical value, after its prerequisites."""
+    values = {name: allowed[0] for name, allowed in field.prereqs}
+    entries = [_probe_entry(F.FIELDS[n], v) for n, v in _probe_prereqs(field, values).items()]
+    if field.needs_ct:
+        entries.insert(0, _probe_entry(F.FIELDS["ct_state"], 0x21))
+    if field.name == "vlan_pcp":
+        entries.append(_probe_entry(F.FIELDS["vlan_vid"], 0x1001))
+    return ", ".join(entries + [_probe_entry(field, _PROBE_VALUES.get(field.name, 1))])
+
+
+def parse_written(lines, skip):
+    """[name, class, field, TLV length, experimenter] per entry of one match `ovs-ofctl -m`
+    printed (its text line, then its hex dump lines)."""
+    names = re.findall(r"(\w+)\(", lines[0])
+    data = bytes.fromhex("".join(line[10:58].replace("-", " ") for line in lines[1:]))[skip:]
+    entries = []
+    for name in names:
+        word = int.from_bytes(data[:4], "big")
+        cls, number, length = word >> 16, (word >> 9) & 0x7F, word & 0xFF
+        experimenter = int.from_bytes(data[4:8], "big") if cls == 0xFFFF else None
+        entries.append([name, cls, number, length, experimenter])
+        data = data[4 + length:]
+    return entries
+
+
+@pytest.mark.skipif(shutil.which("ovs-ofctl") is None, reason="needs stock ovs-ofctl")
+def test_golden_written_entries_are_what_stock_ovs_writes():
+    names = sorted(GOLDEN["written"])
+    text = "".join(probe_text(F.FIELDS[name]) + "\n" for name in names)
+    for label, command in _PROBE_COMMANDS.items():
+        out = subprocess.run(["ovs-ofctl", "-m", *command], input=text, capture_output=True,
+                             text=True, check=True).stdout
+        matches = []
+        for line in out.splitlines():
+            if re.match(r"[0-9a-f]{8}  ", line):
+                matches[-1].append(line)
+            else:
+                matches.append([line])
+        assert len(matches) == len(names)
+        for name, lines in zip(names, matches):
+            written = parse_written(lines, 0 if label == "nxm" else 4)
+            assert written == GOLDEN["written"][name][label], (name, label)

@@ -250,7 +250,7 @@ def differing_fields(a, b):
     return sorted(name for name, f in F.FIELDS.items() if f.get(a) != f.get(b))
 
 
-@pytest.mark.parametrize("name,frame,flow", list(golden_cases()), ids=lambda v: v if isinstance(v, str) and "," not in v else "")
+@pytest.mark.parametrize("name,frame,flow", [pytest.param(*case, id=case[0]) for case in golden_cases()])
 def test_extraction_matches_stock_ovs(name, frame, flow):
     ours = extract_key(frame, 0) & ~_NOT_PRINTED
     theirs = key_from_ovs_text(flow)

@@ -17,11 +17,14 @@ registry width and the header's payload (16 bits for in_port).
 """
 from __future__ import annotations
 
+from typing import Optional
+
 from pyvswitch import fields as F
 from pyvswitch.ofproto.ofpact import Subfield
 from pyvswitch.ofproto.protocol import oxm
-from pyvswitch.ofproto.protocol.action_errors import BAD_ARGUMENT, UnencodableAction
-from pyvswitch.ofproto.protocol.errors import DecodeError
+from pyvswitch.ofproto.protocol.action_errors import (BAD_ACTION_LEN, BAD_SET_LEN, BAD_SET_TYPE,
+                                                      UnencodableAction)
+from pyvswitch.ofproto.protocol.errors import DecodeError, ErrorCode
 from pyvswitch.ofproto.protocol.versions import OFP10
 
 _IN_PORT_ONLY_NXM = frozenset({"in_port"})
@@ -66,21 +69,50 @@ def full_mask(field_name: str) -> int:
     return (1 << field_width(field_name)) - 1
 
 
-def pull_header(data: bytes, offset: int) -> tuple[oxm.Header, str, int]:
-    """(header, field name, offset after the header) for the header at data[offset:]."""
+def _code_index() -> dict:
+    index = {}
+    for field in F.FIELDS.values():
+        for point in field.codes:
+            key = (point.code[0], point.code[1], point.code[3] if len(point.code) > 3 else None)
+            index.setdefault(key, (field, point.code[2]))
+    return index
+
+
+_BY_CODE: dict = {}
+
+
+def field_named_by(header: oxm.Header) -> Optional[F.Field]:
+    """The field whose code point `header` is exactly (class, field, experimenter and value
+    length), or None."""
+    if not _BY_CODE:
+        _BY_CODE.update(_code_index())
+    found = _BY_CODE.get((header.cls, header.field, header.experimenter))
+    if found is None or found[1] != header.value_length:
+        return None
+    return found[0]
+
+
+def pull_header(data: bytes, offset: int,
+                unknown: ErrorCode = BAD_SET_TYPE) -> tuple[oxm.Header, str, int]:
+    """(header, field name, offset after the header) for the unmasked field reference at
+    data[offset:]; a header that names no field (or names one with the wrong length) raises
+    `unknown`: Open vSwitch answers OFPBAC_BAD_SET_TYPE for most actions, OFPBMC_BAD_FIELD
+    for move, the stack and check_pkt_larger."""
     header = oxm.unpack_header(data, offset)
     if header is None:
-        raise DecodeError(BAD_ARGUMENT, "truncated field header")
-    field = oxm.field_of(header)
+        raise DecodeError(BAD_ACTION_LEN, "truncated field header")
+    field = field_named_by(header)
+    if field is not None and header.hasmask:
+        raise DecodeError(BAD_SET_LEN, "masked field header in a field reference")
     if field is None:
-        raise DecodeError(BAD_ARGUMENT, "unknown field header %08x" % (
-            header.cls << 16 | header.field << 9 | header.length))
+        raise DecodeError(unknown, "unknown field header %08x" % (
+            header.cls << 16 | header.field << 9 | header.hasmask << 8 | header.length))
     return header, field.name, offset + header.size
 
 
 def check_subfield(subfield: Subfield, header: oxm.Header) -> None:
     if subfield.n_bits < 1 or subfield.ofs + subfield.n_bits > bits_of(subfield.field, header):
-        raise DecodeError(BAD_ARGUMENT, "%s[%d..%d] is outside the field" % (
+        raise DecodeError(BAD_SET_LEN, "%s[%d..%d] is outside the field" % (
             subfield.field, subfield.ofs, subfield.ofs + subfield.n_bits - 1))
 
 

@@ -14,12 +14,13 @@ import struct
 from typing import Callable, Optional
 
 from pyvswitch.ofproto import ofpact as A
-from pyvswitch.ofproto.protocol.action_errors import BAD_ACTION_LEN, BAD_ARGUMENT
+from pyvswitch.ofproto.protocol.action_errors import (BAD_ACTION_LEN, BAD_ARGUMENT,
+                                                      BAD_SET_TYPE)
 from pyvswitch.ofproto.protocol.action_fields import (check_subfield, nx_header_for,
                                                       pack_ofs_nbits, pull_header,
                                                       unpack_ofs_nbits)
-from pyvswitch.ofproto.protocol.actions_of11 import pull_set_field
-from pyvswitch.ofproto.protocol.errors import MUST_BE_ZERO, DecodeError
+from pyvswitch.ofproto.protocol.actions_of11 import MPLS_ETHERTYPES, pull_set_field
+from pyvswitch.ofproto.protocol.errors import BAD_FIELD, MUST_BE_ZERO, DecodeError
 
 NX_VENDOR_ID = 0x00002320
 OFPAT_VENDOR = 0xFFFF
@@ -111,16 +112,19 @@ def _subfield(word: int, data: bytes, offset: int) -> tuple[A.Subfield, int]:
     return subfield, after
 
 
-def _field_at(data: bytes, offset: int, ofs: int, n_bits: int) -> tuple[A.Subfield, int]:
-    header, name, after = pull_header(data, offset)
+def _field_at(data: bytes, offset: int, ofs: int, n_bits: int,
+              unknown=BAD_SET_TYPE) -> tuple[A.Subfield, int]:
+    header, name, after = pull_header(data, offset, unknown)
     subfield = A.Subfield(name, ofs, n_bits)
     check_subfield(subfield, header)
     return subfield, after
 
 
-def _require_zero(data: bytes) -> None:
+def _require_zero(data: bytes, error=BAD_ARGUMENT) -> None:
+    """Open vSwitch checks some actions' padding, answering OFPBAC_BAD_ARGUMENT or, for the
+    newer actions, NXBRC_MUST_BE_ZERO."""
     if any(data):
-        raise DecodeError(MUST_BE_ZERO, "nonzero padding")
+        raise DecodeError(error, "nonzero padding")
 
 
 # ---- packers -------------------------------------------------------------------------
@@ -317,7 +321,6 @@ Nested = Callable[[bytes], tuple]
 
 def _resubmit(body, nested):
     in_port, = struct.unpack_from("!H", body)
-    _require_zero(body[2:])
     return A.Resubmit(in_port=_resubmit_port(in_port))
 
 
@@ -352,8 +355,8 @@ def _pop_queue(body, nested):
 
 def _reg_move(body, nested):
     n_bits, src_ofs, dst_ofs = struct.unpack_from("!HHH", body)
-    src, after = _field_at(body, 6, src_ofs, n_bits)
-    dst, after = _field_at(body, after, dst_ofs, n_bits)
+    src, after = _field_at(body, 6, src_ofs, n_bits, unknown=BAD_FIELD)
+    dst, after = _field_at(body, after, dst_ofs, n_bits, unknown=BAD_FIELD)
     _require_zero(body[after:])
     return A.Move(src, dst)
 
@@ -370,7 +373,7 @@ def _reg_load(body, nested):
 
 
 def _reg_load2(body, nested):
-    action, after = pull_set_field(body, 6, masked_ok=True)
+    action, after = pull_set_field(body, 0, masked_ok=True)
     _require_zero(body[after:])
     return action
 
@@ -385,6 +388,9 @@ def _multipath(body, nested):
     _require_zero(body[after:])
     if fields >= len(HASH_FIELDS) or algorithm >= len(MULTIPATH_ALGORITHMS):
         raise DecodeError(BAD_ARGUMENT, "unknown multipath fields or algorithm")
+    if max_link >> dst.n_bits:
+        raise DecodeError(BAD_ARGUMENT, "%d links do not fit %d bits" % (max_link + 1,
+                                                                         dst.n_bits))
     return A.Multipath(HASH_FIELDS[fields], basis, MULTIPATH_ALGORITHMS[algorithm], max_link,
                        arg, dst)
 
@@ -402,7 +408,6 @@ def _bundle(load: bool):
             dst, _ = _subfield(word, body, 14)
         elif word or any(body[14:18]):
             raise DecodeError(BAD_ARGUMENT, "bundle with a destination")
-        _require_zero(body[18:22])
         end = 22 + 2 * n_members
         if end > len(body):
             raise DecodeError(BAD_ACTION_LEN, "bundle members overrun the action")
@@ -474,11 +479,13 @@ def _learn_subfield(body: bytes, offset: int, n_bits: int) -> tuple[A.Subfield, 
 
 
 _LEARN_HEAD = struct.Struct("!HHHQHBxHH")
+_LEARN_PAD = 17                          # the byte after table_id
 
 
 def _learn_fields(body: bytes) -> dict:
     (idle, hard, priority, cookie, flags, table_id, fin_idle,
      fin_hard) = _LEARN_HEAD.unpack_from(body)
+    _require_zero(body[_LEARN_PAD:_LEARN_PAD + 1])
     if flags & ~(A.LEARN_SEND_FLOW_REM | A.LEARN_DELETE_LEARNED | A.LEARN_WRITE_RESULT):
         raise DecodeError(BAD_ARGUMENT, "unknown learn flags %#x" % flags)
     if table_id == 0xFF:
@@ -519,12 +526,11 @@ def _dec_ttl(body, nested):
 
 def _dec_ttl_cnt_ids(body, nested):
     n_ids, = struct.unpack_from("!H", body)
-    _require_zero(body[2:6])
+    _require_zero(body[2:6], MUST_BE_ZERO)
     end = 6 + 2 * n_ids
     if end > len(body):
         raise DecodeError(BAD_ACTION_LEN, "dec_ttl ids overrun the action")
     ids = struct.unpack_from("!%dH" % n_ids, body, 6)
-    _require_zero(body[end:])
     return A.DecTtl(ids, explicit_ids=True)
 
 
@@ -539,7 +545,7 @@ def _controller(body, nested):
 
 
 def _controller2(body, nested):
-    _require_zero(body[:6])
+    _require_zero(body[:6], MUST_BE_ZERO)
     fields = {}
     offset = 6
     while len(body) - offset >= 4:
@@ -580,7 +586,10 @@ def _write_metadata(body, nested):
 
 
 def _push_mpls(body, nested):
-    return A.PushMpls(struct.unpack_from("!H", body)[0])
+    ethertype, = struct.unpack_from("!H", body)
+    if ethertype not in MPLS_ETHERTYPES:
+        raise DecodeError(BAD_ARGUMENT, "push_mpls ethertype %#06x" % ethertype)
+    return A.PushMpls(ethertype)
 
 
 def _pop_mpls(body, nested):
@@ -598,10 +607,11 @@ def _dec_mpls_ttl(body, nested):
 def _stack(cls):
     def decode(body, nested):
         ofs, = struct.unpack_from("!H", body)
-        header, name, after = pull_header(body, 2)
+        header, name, after = pull_header(body, 2, unknown=BAD_FIELD)
         if after + 8 != len(body):
             raise DecodeError(BAD_ACTION_LEN, "stack action with a %d-byte body" % len(body))
         n_bits, = struct.unpack_from("!H", body, after)
+        _require_zero(body[after + 2:], MUST_BE_ZERO)
         subfield = A.Subfield(name, ofs, n_bits)
         check_subfield(subfield, header)
         return cls(subfield)
@@ -619,6 +629,7 @@ def _sample2(body, nested):
 
 def _sample3(body, nested):
     *fields, direction = struct.unpack_from("!HIIIHB", body)
+    _require_zero(body[17:], MUST_BE_ZERO)
     if direction >= len(SAMPLE_DIRECTIONS):
         raise DecodeError(BAD_ARGUMENT, "unknown sample direction %d" % direction)
     return A.Sample(*fields, direction=SAMPLE_DIRECTIONS[direction])
@@ -640,7 +651,6 @@ def _conjunction(body, nested):
 
 
 def _clone(body, nested):
-    _require_zero(body[:6])
     return A.Clone(nested(bytes(body[6:])))
 
 
@@ -650,8 +660,8 @@ def _group(body, nested):
 
 def _check_pkt_larger(body, nested):
     pkt_len, ofs = struct.unpack_from("!HH", body)
-    dst, after = _field_at(body, 4, ofs, 1)
-    _require_zero(body[after:])
+    dst, after = _field_at(body, 4, ofs, 1, unknown=BAD_FIELD)
+    _require_zero(body[after:], MUST_BE_ZERO)
     return A.CheckPktLarger(pkt_len, dst)
 
 
@@ -704,5 +714,5 @@ DECODERS: dict[int, tuple[Optional[int], Callable]] = {
 MIN_BODY = {NXAST_REG_MOVE: 6, NXAST_REG_LOAD: 2, NXAST_NOTE: 0, NXAST_MULTIPATH: 18,
             NXAST_BUNDLE: 22, NXAST_BUNDLE_LOAD: 22, NXAST_OUTPUT_REG: 2,
             NXAST_LEARN: _LEARN_HEAD.size, NXAST_DEC_TTL_CNT_IDS: 6, NXAST_STACK_PUSH: 2,
-            NXAST_STACK_POP: 2, NXAST_OUTPUT_REG2: 4, NXAST_REG_LOAD2: 6,
+            NXAST_STACK_POP: 2, NXAST_OUTPUT_REG2: 4, NXAST_REG_LOAD2: 4,
             NXAST_CONTROLLER2: 6, NXAST_CLONE: 6, NXAST_LEARN2: _LEARN_HEAD.size + 8}

@@ -59,6 +59,8 @@ def pack_strip_vlan() -> bytes:
 
 def _output(body, nested):
     port, max_len = struct.unpack_from("!HH", body)
+    if A.OFPP_MAX <= port < A.OFPP_IN_PORT or port == A.OFPP_NONE:
+        raise DecodeError(BAD_OUT_PORT, "port %#x is not an output port" % port)
     if port == A.OFPP_CONTROLLER:
         return A.Controller(max_len=max_len, style="output")
     return A.Output(port, max_len)

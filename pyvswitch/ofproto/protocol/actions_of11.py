@@ -18,9 +18,9 @@ from pyvswitch.ofproto.protocol import oxm
 from pyvswitch.ofproto.protocol.action_errors import (BAD_ARGUMENT, BAD_OUT_PORT,
                                                       BAD_SET_ARGUMENT, BAD_SET_LEN,
                                                       BAD_SET_TYPE)
-from pyvswitch.ofproto.protocol.action_fields import (bits_of, check_subfield, header_for,
-                                                      pull_header)
-from pyvswitch.ofproto.protocol.errors import BAD_WILDCARDS, DecodeError
+from pyvswitch.ofproto.protocol.action_fields import (bits_of, check_subfield,
+                                                      field_named_by, header_for, pull_header)
+from pyvswitch.ofproto.protocol.errors import BAD_FIELD, BAD_WILDCARDS, DecodeError
 from pyvswitch.ofproto.protocol.versions import OFP11, OFP12, OFP15
 
 OFPAT11_OUTPUT = 0
@@ -74,9 +74,9 @@ def port_to_wire(port: int) -> int:
 def port_from_wire(wire_port: int) -> int:
     if wire_port < A.OFPP_MAX:
         return wire_port
-    if wire_port >= _OF11_RESERVED_OFFSET + A.OFPP_MAX:
+    if wire_port >= _OF11_RESERVED_OFFSET + A.OFPP_IN_PORT:
         return wire_port - _OF11_RESERVED_OFFSET
-    raise DecodeError(BAD_OUT_PORT, "port %#x has no OpenFlow 1.0 number" % wire_port)
+    raise DecodeError(BAD_OUT_PORT, "port %#x is not an output port" % wire_port)
 
 
 # ---- packers -------------------------------------------------------------------------
@@ -133,15 +133,12 @@ def pull_set_field(data: bytes, offset: int, masked_ok: bool) -> tuple[A.SetFiel
     header = oxm.unpack_header(data, offset)
     if header is None:
         raise DecodeError(BAD_SET_LEN, "truncated set_field header")
-    field = oxm.field_of(header)
-    if field is None:
-        raise DecodeError(BAD_SET_TYPE, "set_field of an unknown field")
-    if not field.writable:
-        raise DecodeError(BAD_SET_TYPE, "%s is not writable" % field.name)
-    code = field.oxm if header.cls & 0x8000 else field.nxm
-    if code is None or header.value_length != code[2] or (header.hasmask and header.length % 2
-                                                          and header.experimenter is None):
-        raise DecodeError(BAD_SET_LEN, "set_field %s with a bad length" % field.name)
+    field = field_named_by(header)
+    if field is None or (header.hasmask and header.length % 2 and header.experimenter is None):
+        raise DecodeError(BAD_SET_LEN, "set_field of an unknown field or with a bad length")
+    # Open vSwitch sets in_port only through the 16-bit NXM_OF_IN_PORT, not OXM_OF_IN_PORT.
+    if not field.writable or (field.name == "in_port" and header.value_length != 2):
+        raise DecodeError(BAD_SET_ARGUMENT, "%s is not writable by set_field" % field.name)
     if header.hasmask and not masked_ok:
         raise DecodeError(BAD_SET_ARGUMENT, "masked set_field needs OpenFlow 1.5")
     start = offset + header.size
@@ -167,14 +164,16 @@ def _set_field(version: int):
         action, end = pull_set_field(body, 0, masked_ok=version >= OFP15)
         if padded(4 + end) != 4 + len(body):
             raise DecodeError(BAD_SET_LEN, "set_field action length does not fit its TLV")
+        if any(body[end:]):
+            raise DecodeError(BAD_SET_ARGUMENT, "set_field with nonzero padding")
         return action
     return decode
 
 
 def _copy_field(body, nested):
     n_bits, src_ofs, dst_ofs = struct.unpack_from("!HHH", body)
-    src_header, src_name, after = pull_header(body, 8)
-    dst_header, dst_name, after = pull_header(body, after)
+    src_header, src_name, after = pull_header(body, 8, unknown=BAD_FIELD)
+    dst_header, dst_name, after = pull_header(body, after, unknown=BAD_FIELD)
     if src_header.hasmask or dst_header.hasmask:
         raise DecodeError(BAD_ARGUMENT, "copy_field with a masked field")
     if any(body[after:]) or padded(4 + after) != 4 + len(body):
@@ -188,6 +187,8 @@ def _copy_field(body, nested):
 def _output(body, nested):
     wire_port, max_len = struct.unpack_from("!IH", body)
     port = port_from_wire(wire_port)
+    if port == A.OFPP_NONE:
+        raise DecodeError(BAD_OUT_PORT, "output to ANY")
     if port == A.OFPP_CONTROLLER:
         return A.Controller(max_len=max_len, style="output")
     return A.Output(port, max_len)
@@ -265,24 +266,24 @@ def _constant(value):
     return decode
 
 
+# Open vSwitch decodes OpenFlow 1.1's own header-rewrite actions in later versions too.
 _ALL_11 = frozenset(range(OFP11, OFP15 + 1))
-_ONLY_11 = frozenset({OFP11})
 
 # type: (versions, fixed body length or None, decoder)
 DECODERS: dict[int, tuple[frozenset, Optional[int], Callable]] = {
     OFPAT11_OUTPUT: (_ALL_11, 12, _output),
-    OFPAT11_SET_VLAN_VID: (_ONLY_11, 4, _set_vlan_vid),
-    OFPAT11_SET_VLAN_PCP: (_ONLY_11, 4, _set_vlan_pcp),
-    OFPAT11_SET_DL_SRC: (_ONLY_11, 12, _mac(A.SetEthSrc)),
-    OFPAT11_SET_DL_DST: (_ONLY_11, 12, _mac(A.SetEthDst)),
-    OFPAT11_SET_NW_SRC: (_ONLY_11, 4, _u32(A.SetIpv4Src)),
-    OFPAT11_SET_NW_DST: (_ONLY_11, 4, _u32(A.SetIpv4Dst)),
-    OFPAT11_SET_NW_TOS: (_ONLY_11, 4, _nw_tos),
-    OFPAT11_SET_NW_ECN: (_ONLY_11, 4, _nw_ecn),
-    OFPAT11_SET_TP_SRC: (_ONLY_11, 4, _u16(A.SetL4SrcPort)),
-    OFPAT11_SET_TP_DST: (_ONLY_11, 4, _u16(A.SetL4DstPort)),
-    OFPAT11_SET_MPLS_LABEL: (_ONLY_11, 4, _mpls_label),
-    OFPAT11_SET_MPLS_TC: (_ONLY_11, 4, _mpls_tc),
+    OFPAT11_SET_VLAN_VID: (_ALL_11, 4, _set_vlan_vid),
+    OFPAT11_SET_VLAN_PCP: (_ALL_11, 4, _set_vlan_pcp),
+    OFPAT11_SET_DL_SRC: (_ALL_11, 12, _mac(A.SetEthSrc)),
+    OFPAT11_SET_DL_DST: (_ALL_11, 12, _mac(A.SetEthDst)),
+    OFPAT11_SET_NW_SRC: (_ALL_11, 4, _u32(A.SetIpv4Src)),
+    OFPAT11_SET_NW_DST: (_ALL_11, 4, _u32(A.SetIpv4Dst)),
+    OFPAT11_SET_NW_TOS: (_ALL_11, 4, _nw_tos),
+    OFPAT11_SET_NW_ECN: (_ALL_11, 4, _nw_ecn),
+    OFPAT11_SET_TP_SRC: (_ALL_11, 4, _u16(A.SetL4SrcPort)),
+    OFPAT11_SET_TP_DST: (_ALL_11, 4, _u16(A.SetL4DstPort)),
+    OFPAT11_SET_MPLS_LABEL: (_ALL_11, 4, _mpls_label),
+    OFPAT11_SET_MPLS_TC: (_ALL_11, 4, _mpls_tc),
     OFPAT11_SET_MPLS_TTL: (_ALL_11, 4, _u8(A.SetMplsTtl)),
     OFPAT11_DEC_MPLS_TTL: (_ALL_11, 4, _constant(A.DecMplsTtl())),
     OFPAT11_PUSH_VLAN: (_ALL_11, 4, _ethertype(A.PushVlan, VLAN_ETHERTYPES)),

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple, Optional
 
-from pyvswitch.ofproto.protocol.versions import OFP10, OFP11, OFP13, OFP15
+from pyvswitch.ofproto.protocol.versions import OFP10, OFP11, OFP12, OFP13, OFP15
 
 # Error types (ofp_error_type).
 OFPET_HELLO_FAILED = 0
@@ -211,6 +211,21 @@ def lookup(version: int, error_type: int, code: int,
     if not _BY_NUMBERS:
         _BY_NUMBERS.update(_index())
     return _BY_NUMBERS.get((version, error_type, code, vendor))
+
+
+def from_wire(version: int, error_type: int, code: int, data: bytes
+              ) -> tuple[Optional[ErrorCode], bytes]:
+    """The named error an OFPT_ERROR's (type, code, data) means, and the data after any
+    extension prefix (in 1.0/1.1 NXET_VENDOR's vendor, type and code; in 1.2+
+    OFPET_EXPERIMENTER's vendor id): normally the start of the rejected request."""
+    if version < OFP12 and error_type == NXET_VENDOR and len(data) >= 8:
+        vendor = int.from_bytes(data[0:4], "big")
+        inner_type, inner_code = int.from_bytes(data[4:6], "big"), int.from_bytes(data[6:8],
+                                                                                  "big")
+        return lookup(version, inner_type, inner_code, vendor), data[8:]
+    if version >= OFP12 and error_type == OFPET_EXPERIMENTER and len(data) >= 4:
+        return lookup(version, error_type, code, int.from_bytes(data[0:4], "big")), data[4:]
+    return lookup(version, error_type, code), data
 
 
 class DecodeError(Exception):

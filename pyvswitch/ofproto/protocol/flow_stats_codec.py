@@ -8,8 +8,9 @@ flow entries add idle and hard ages), and OpenFlow 1.1+ OFPMP_FLOW / OFPMP_AGGRE
 in 1.3+ and importance in 1.4+).  A request's or reply's `nxm` selects the Nicira form in
 OpenFlow 1.0.  OpenFlow 1.5's flow-stats entries (OXS statistics) are not implemented.
 
-Table statistics: OpenFlow 1.0's 64-byte entry (name, wildcards, max entries, counters) and
-OpenFlow 1.3+'s 24-byte one (counters only).  1.1 and 1.2's long entries are not implemented.
+Table statistics: OpenFlow 1.0's 64-byte entry (name, wildcards, max entries, counters),
+1.1's 88-byte and 1.2's 128-byte ones (with the capability bitmaps) and 1.3+'s 24-byte one
+(counters only), declared in `_TABLE_LAYOUTS` as (struct, TableStats field per member).
 
 Each decoder takes (version, body after the multipart header, or after the Nicira vendor,
 subtype and padding) and returns the message's fields; each encoder returns that body.
@@ -21,9 +22,9 @@ import struct
 from pyvswitch.ofproto.protocol import flow_wire as W
 from pyvswitch.ofproto.protocol import match10, nx_match, oxs_stats
 from pyvswitch.ofproto.protocol import messages as m
-from pyvswitch.ofproto.protocol.errors import BAD_LEN, BAD_STAT, DecodeError
+from pyvswitch.ofproto.protocol.errors import BAD_LEN, DecodeError
 from pyvswitch.ofproto.protocol.ports import port_from_wire32, port_to_wire32
-from pyvswitch.ofproto.protocol.versions import OFP10, OFP13, OFP14, OFP15
+from pyvswitch.ofproto.protocol.versions import OFP10, OFP11, OFP12, OFP13, OFP14, OFP15
 
 OFPST_FLOW = 1
 OFPST_AGGREGATE = 2
@@ -40,8 +41,19 @@ _FLOW_10_TAIL = struct.Struct("!IIHHH6xQQQ")
 _FLOW_NX = struct.Struct("!HBxIIHHHHHHQQQ")
 _FLOW_11 = struct.Struct("!HBxIIHHHHH2xQQQ")
 _FLOW_15 = struct.Struct("!H2xBBHHHHHQ")
-_TABLE_10 = struct.Struct("!B3x32sIIIQQ")
-_TABLE_13 = struct.Struct("!B3xIQQ")
+_COUNTERS = ("active_count", "lookup_count", "matched_count")
+_TABLE_LAYOUTS = {
+    OFP10: (struct.Struct("!B3x32sIIIQQ"),
+            ("table_id", "name", "wildcards", "max_entries") + _COUNTERS),
+    OFP11: (struct.Struct("!B7x32sIIIIIIIIQQ"),
+            ("table_id", "name", "wildcards", "match", "instructions", "write_actions",
+             "apply_actions", "config", "max_entries") + _COUNTERS),
+    OFP12: (struct.Struct("!B7x32sQQIIQQQQIIIIQQ"),
+            ("table_id", "name", "match", "wildcards", "write_actions", "apply_actions",
+             "write_setfields", "apply_setfields", "metadata_match", "metadata_write",
+             "instructions", "config", "max_entries") + _COUNTERS),
+    OFP13: (struct.Struct("!B3xIQQ"), ("table_id",) + _COUNTERS),
+}
 
 
 def _need(layout: struct.Struct, body: bytes, offset: int = 0) -> tuple:
@@ -233,7 +245,7 @@ def _encode_flow_entry_15(version: int, flow: m.FlowStats) -> bytes:
         _FLOW_15.pack(0, flow.table_id, 0, flow.priority, flow.idle_timeout,
                       flow.hard_timeout, W.flags_to_wire(version, flow.flags),
                       flow.importance, flow.cookie)
-        + W.encode_match(version, flow.match)
+        + W.encode_reply_match(version, flow.match)
         + oxs_stats.encode(duration=(flow.duration_sec, flow.duration_nsec),
                            idle_time=flow.idle_age, packet_count=flow.packet_count,
                            byte_count=flow.byte_count)
@@ -249,7 +261,7 @@ def encode_flow_entry_11(version: int, flow: m.FlowStats) -> bytes:
                       flow.idle_timeout, flow.hard_timeout, flags,
                       flow.importance if version >= OFP14 else 0, flow.cookie,
                       flow.packet_count, flow.byte_count)
-        + W.encode_match(version, flow.match)
+        + W.encode_reply_match(version, flow.match)
         + W.encode_instructions(version, flow.actions, flow.match))
 
 
@@ -266,34 +278,30 @@ def encode_flow_reply(message: m.FlowStatsReply) -> bytes:
 
 # ---- table statistics -----------------------------------------------------------------------
 
+def _table_layout(version: int) -> tuple[struct.Struct, tuple[str, ...]]:
+    return _TABLE_LAYOUTS[min(version, OFP13)]
+
+
 def decode_table_reply(version: int, body: bytes) -> dict:
-    layout = _TABLE_10 if version == OFP10 else _TABLE_13
-    if version != OFP10 and version < OFP13:
-        raise DecodeError(BAD_STAT, "OpenFlow 1.1/1.2 table statistics are not implemented")
+    layout, names = _table_layout(version)
     if len(body) % layout.size:
         raise DecodeError(BAD_LEN, "table statistics of %d bytes" % len(body))
     tables = []
     for offset in range(0, len(body), layout.size):
-        if version == OFP10:
-            table_id, name, wildcards, max_entries, active, lookups, matched = \
-                layout.unpack_from(body, offset)
-            tables.append(m.TableStats(
-                table_id=table_id, name=name.split(b"\0", 1)[0].decode("utf-8", "replace"),
-                wildcards=wildcards, max_entries=max_entries, active_count=active,
-                lookup_count=lookups, matched_count=matched))
-        else:
-            table_id, active, lookups, matched = layout.unpack_from(body, offset)
-            tables.append(m.TableStats(table_id=table_id, active_count=active,
-                                       lookup_count=lookups, matched_count=matched))
+        values = dict(zip(names, layout.unpack_from(body, offset)))
+        if "name" in values:
+            values["name"] = values["name"].split(b"\0", 1)[0].decode("utf-8", "replace")
+        tables.append(m.TableStats(**values))
     return {"tables": tuple(tables)}
 
 
 def encode_table_reply(message: m.TableStatsReply) -> bytes:
-    if message.version == OFP10:
-        return b"".join(_TABLE_10.pack(t.table_id, t.name.encode("utf-8")[:31], t.wildcards,
-                                       t.max_entries, t.active_count, t.lookup_count,
-                                       t.matched_count) for t in message.tables)
-    if message.version < OFP13:
-        raise ValueError("OpenFlow 1.1/1.2 table statistics are not implemented")
-    return b"".join(_TABLE_13.pack(t.table_id, t.active_count, t.lookup_count,
-                                   t.matched_count) for t in message.tables)
+    layout, names = _table_layout(message.version)
+    out = []
+    for table in message.tables:
+        values = [getattr(table, name) for name in names]
+        if "name" in names:
+            index = names.index("name")
+            values[index] = values[index].encode("utf-8")[:31]
+        out.append(layout.pack(*values))
+    return b"".join(out)

@@ -46,6 +46,11 @@ def encode_match(version: int, match: Match) -> bytes:
     return nx_match.encode_oxm_match(match, version)
 
 
+def encode_reply_match(version: int, match: Match) -> bytes:
+    """The ofp_match of an OpenFlow 1.1+ flow-statistics entry: OXM in every version."""
+    return nx_match.encode_oxm_match(match, version)
+
+
 def decode_match(version: int, data: bytes, offset: int, *, strict: bool = True
                  ) -> tuple[Match, int]:
     """The OpenFlow 1.1+ ofp_match at data[offset:] and the offset after it."""

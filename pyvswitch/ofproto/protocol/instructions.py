@@ -110,7 +110,6 @@ def _decode_body(version: int, instruction_type: int, body: bytes, decode_list: 
         raise DecodeError(BAD_INSTRUCTION_LEN, "instruction %d with a %d-byte body"
                           % (instruction_type, len(body)))
     if instruction_type == OFPIT_GOTO_TABLE:
-        _no_padding(body[1:])
         return A.GotoTable(body[0])
     if instruction_type == OFPIT_WRITE_METADATA:
         _no_padding(body[:4])

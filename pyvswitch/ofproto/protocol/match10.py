@@ -186,14 +186,24 @@ for _name in ("in_port", "dl_src", "dl_dst", "dl_type", "vlan_tci", "nw_tos", "n
 _EXPRESSIBLE_BITS = _EXPRESSIBLE.mask
 
 
+_L2_BITS = 0
+for _name in ("in_port", "dl_src", "dl_dst", "dl_type", "vlan_tci"):
+    _L2_BITS |= F.field(_name).mask
+
+
+def beyond_ipv6_dl_type(match: Match) -> bool:
+    """True for an IPv6 match on anything beyond Ethernet: Open vSwitch leaves those to NXM
+    and OXM in OpenFlow 1.0 and 1.1."""
+    dl_type, dl_type_mask = match.get("dl_type")
+    return bool(dl_type_mask and dl_type == F.ETH_TYPE_IPV6 and match.mask & ~_L2_BITS)
+
+
 def fits(match: Match) -> bool:
     """True if an OpenFlow 1.0 ofp_match expresses `match` exactly, as Open vSwitch judges
-    it (which also keeps IPv6 matches beyond dl_type to NXM)."""
-    if match.mask & ~_EXPRESSIBLE_BITS:
+    it: IPv6 beyond dl_type and SCTP ports need NXM too."""
+    if match.mask & ~_EXPRESSIBLE_BITS or beyond_ipv6_dl_type(match):
         return False
-    dl_type, dl_type_mask = match.get("dl_type")
-    if dl_type_mask and dl_type == F.ETH_TYPE_IPV6 and match.mask & ~(
-            F.field("dl_type").mask | F.field("in_port").mask | F.field("dl_src").mask
-            | F.field("dl_dst").mask | F.field("vlan_tci").mask):
+    if match.get("nw_proto") == (F.IPPROTO_SCTP, 0xFF) and match.mask & (
+            F.field("tp_src").mask | F.field("tp_dst").mask):
         return False
     return decode(encode(match)) == match

@@ -18,7 +18,7 @@ import struct
 
 from pyvswitch import fields as F
 from pyvswitch.ofproto.match import Match
-from pyvswitch.ofproto.protocol.match10 import icmp_fields
+from pyvswitch.ofproto.protocol.match10 import beyond_ipv6_dl_type, icmp_fields
 from pyvswitch.ofproto.protocol.errors import (BAD_MATCH_LEN, BAD_MATCH_TYPE, BAD_VALUE,
                                                DecodeError)
 from pyvswitch.ofproto.protocol.ports import port_from_wire32, port_to_wire32
@@ -181,8 +181,9 @@ for _name in _EXPRESSIBLE:
 
 
 def fits(match: Match) -> bool:
-    """True if an OpenFlow 1.1 standard match expresses `match` exactly."""
-    if match.mask & ~_EXPRESSIBLE_BITS:
+    """True if an OpenFlow 1.1 standard match expresses `match` exactly (IPv6 beyond
+    dl_type does not, as Open vSwitch judges it)."""
+    if match.mask & ~_EXPRESSIBLE_BITS or beyond_ipv6_dl_type(match):
         return False
     try:
         return decode(encode(match))[0] == match

@@ -303,15 +303,25 @@ class TableStatsRequest(Message):
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class TableStats:
-    """One table in a table-stats reply; `name`, `wildcards` and `max_entries` travel in
-    OpenFlow 1.0 only (1.3+ moved them to table features)."""
+    """One table in a table-stats reply.  Name, capabilities and max_entries travel in
+    OpenFlow 1.0-1.2 only (1.3+ moved them to table features); the capability bitmaps
+    (`wildcards` and below) hold the wire bits of the reply's version."""
     table_id: int
     active_count: int = 0
     lookup_count: int = 0
     matched_count: int = 0
     name: str = ""
-    wildcards: int = 0
     max_entries: int = 0
+    wildcards: int = 0
+    match: int = 0                  # 1.1-1.2
+    instructions: int = 0           # 1.1-1.2
+    write_actions: int = 0          # 1.1-1.2
+    apply_actions: int = 0          # 1.1-1.2
+    config: int = 0                 # 1.1-1.2
+    write_setfields: int = 0        # 1.2
+    apply_setfields: int = 0        # 1.2
+    metadata_match: int = 0         # 1.2
+    metadata_write: int = 0         # 1.2
 
 
 @_message

@@ -7,8 +7,8 @@ and OXM (OpenFlow 1.2+) share the format and the header space: an NXM list may c
 headers for fields NXM never named (metadata), an OXM list may carry NXM headers for
 Nicira-only fields (registers, tun_src...).  They differ in which header is preferred for a
 field, and that depends on the version: the registry's code points say which header Open
-vSwitch writes in which version (`fields.oxm_code_for`: tcp_flags is NXM_NX_TCP_FLAGS in
-1.2, ONFOXM_ET_TCP_FLAGS in 1.3-1.4, OXM_OF_TCP_FLAGS in 1.5), and OpenFlow 1.5 writes the
+vSwitch writes in which version (`_code`: tcp_flags is NXM_NX_TCP_FLAGS in 1.2,
+ONFOXM_ET_TCP_FLAGS in 1.3-1.4, OXM_OF_TCP_FLAGS in 1.5), and OpenFlow 1.5 writes the
 registers pairwise as 64-bit xregs.  Port-valued fields (in_port, actset_output) travel in
 16 bits under an NXM header and in OpenFlow 1.1 numbering under a 4-byte OXM header.
 
@@ -49,13 +49,22 @@ def _known(name: str) -> bool:
 
 def _code(name: str, version: Optional[int]) -> Optional[tuple]:
     """The (class, field, value bytes[, experimenter]) a match entry for `name` carries:
-    in NXM the field's NXM code point, or its oldest OXM one for fields NXM never named;
-    in OXM the one Open vSwitch uses for the version (`fields.oxm_code_for`)."""
-    field = F.FIELDS[name]
+    in NXM the field's first code point (its NXM one, or its oldest OXM one for fields NXM
+    never named); in OXM the newest code point the version has, else the first one, as
+    Open vSwitch picks them (so OpenFlow 1.1 OXM uses NXM headers where there are some).
+    An OXM in_port is always the 32-bit OXM_OF_IN_PORT."""
+    points = F.FIELDS[name].codes
+    if not points:
+        return None
     if version is NXM:
-        return field.codes[0].code if field.codes else None
-    point = F.oxm_code_for(field, version)
-    return point.code if point else None
+        return points[0].code
+    if name == "in_port":
+        points = [point for point in points if point.code[2] == 4]
+    chosen = points[0]
+    for point in points:
+        if version >= point.since:
+            chosen = point
+    return chosen.code
 
 
 def _is_port32(name: str, code: tuple) -> bool:

@@ -5,8 +5,9 @@ replies and flow removed messages.
 The list is a 4-byte header (2 reserved bytes, the length of header and entries without
 padding) followed by entries, padded to 8 bytes.  An entry is a 32-bit header, class
 OFPXSC_OPENFLOW_BASIC (0x8002) | field << 9 | length, then the value.  `encode` writes the
-statistics it is given in field order, as Open vSwitch does; `decode` reads them in any
-order, and skips entries of other classes or unknown fields.
+statistics it is given in Open vSwitch's order (duration, idle time, packet count, byte
+count, flow count); `decode` reads them in any order, and skips entries of other classes
+or unknown fields.
 """
 from __future__ import annotations
 
@@ -18,11 +19,10 @@ from pyvswitch.ofproto.protocol.errors import BAD_LEN, DecodeError
 OFPXSC_OPENFLOW_BASIC = 0x8002
 _HEADER = struct.Struct("!2xH")
 _ENTRY = struct.Struct("!HBB")
-# field number -> (name, value layout)
+# field number -> (name, value layout), in the order Open vSwitch writes them
 _FIELDS = {0: ("duration", struct.Struct("!II")), 1: ("idle_time", struct.Struct("!II")),
-           3: ("flow_count", struct.Struct("!I")), 4: ("packet_count", struct.Struct("!Q")),
-           5: ("byte_count", struct.Struct("!Q"))}
-_NUMBERS = {name: (number, layout) for number, (name, layout) in _FIELDS.items()}
+           4: ("packet_count", struct.Struct("!Q")), 5: ("byte_count", struct.Struct("!Q")),
+           3: ("flow_count", struct.Struct("!I"))}
 
 
 def encode(*, duration: Optional[tuple[int, int]] = None, idle_time: Optional[int] = None,

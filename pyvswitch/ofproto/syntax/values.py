@@ -195,13 +195,20 @@ _RESERVED_PORT_TEXT = {A.OFPP_IN_PORT: "IN_PORT", A.OFPP_TABLE: "TABLE",
                        A.OFPP_NORMAL: "NORMAL", A.OFPP_FLOOD: "FLOOD", A.OFPP_ALL: "ALL",
                        A.OFPP_CONTROLLER: "CONTROLLER", A.OFPP_LOCAL: "LOCAL",
                        A.OFPP_NONE: "ANY"}
-_PLAIN_NAME = re.compile(r"[A-Za-z_][-A-Za-z0-9_.]*\Z")
+_PLAIN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*\Z")
+
+
+_UNESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 
 
 def _unquote(text: str) -> str:
-    if len(text) >= 2 and text[0] == '"' and text[-1] == '"':
-        return re.sub(r"\\(.)", r"\1", text[1:-1])
-    return text
+    """The name inside a JSON-style quoted port name."""
+    def unescape(found):
+        code = found.group(1)
+        if code.startswith("u"):
+            return chr(int(code[1:], 16))
+        return _UNESCAPES.get(code, code)
+    return re.sub(r"\\(u[0-9a-fA-F]{4}|.)", unescape, text[1:-1])
 
 
 def parse_port(text: str, ports: PortNames = PortNames()) -> Optional[int]:
@@ -219,15 +226,21 @@ def parse_port(text: str, ports: PortNames = PortNames()) -> Optional[int]:
     return ports.by_name.get(text)
 
 
+def _quoted(name: str) -> str:
+    escapes = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n",
+               "\r": "\\r", "\t": "\\t"}
+    return '"%s"' % "".join(escapes.get(char, char if ord(char) >= 0x20 else "\\u%04x" % ord(char))
+                            for char in name)
+
+
 def format_port(number: int, ports: Optional[PortNames] = None) -> str:
-    """A port as ovs-ofctl prints it: its name (quoted when it would not read back as a
-    name) when `ports` knows it, else a reserved name or the number."""
-    if ports is not None and number in ports.by_number:
-        name = ports.by_number[number]
-        if _PLAIN_NAME.match(name) and name.upper() not in RESERVED_PORTS:
-            return name
-        return '"%s"' % name.replace("\\", "\\\\").replace('"', '\\"')
-    return _RESERVED_PORT_TEXT.get(number, str(number))
+    """A port as ovs-ofctl prints it: reserved ports by their reserved names, others by name
+    when `ports` knows it (in JSON-style quotes unless it is a letter and then letters and
+    digits), else by number."""
+    if number >= A.OFPP_MAX or ports is None or number not in ports.by_number:
+        return _RESERVED_PORT_TEXT.get(number, str(number))
+    name = ports.by_number[number]
+    return name if _PLAIN_NAME.match(name) else _quoted(name)
 
 
 # ---- flag words ------------------------------------------------------------------------

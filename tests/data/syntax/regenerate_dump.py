@@ -2,8 +2,8 @@
 
     python tests/data/syntax/regenerate_dump.py
 
-It starts ovsdb-server and ovs-vswitchd in a temporary directory, makes br0 with ports
-p1 (1), "my port" (2) and 123 (3), adds each flow of dump_flows.txt, records
+It starts ovsdb-server and ovs-vswitchd in a temporary directory, makes br0 with the ports of
+PORTS (names that print bare and names that need quotes), adds each flow of dump_flows.txt, records
 `ovs-ofctl [-O V] [--names|--no-stats] dump-flows br0` and stops both daemons.
 """
 import json
@@ -18,7 +18,8 @@ HERE = pathlib.Path(__file__).parent
 MODES = (("OpenFlow10", ()), ("OpenFlow13", ()), ("OpenFlow15", ()),
          ("OpenFlow10", ("--names",)), ("OpenFlow10", ("--no-stats",)),
          ("OpenFlow15", ("--no-stats",)), ("OpenFlow13", ("--names", "--no-stats")))
-PORTS = {"p1": 1, "my port": 2, "123": 3}
+PORTS = {"p1": 1, "my port": 2, "123": 3, "a-b.c": 4, "9p": 5, "_x": 6, 'q"t': 7,
+         "tab\tx": 8, "pX9": 9}
 
 
 def main():

@@ -100,3 +100,7 @@ def test_replace_flows_with_tables_at_of10_has_no_dump_protocol():
 def test_wire_forms():
     assert [P.wire_form(p) for p in (P.P.OF10_STD, P.P.OF10_STD_TID, P.P.OF10_NXM_TID,
                                      P.P.OF13_OXM)] == ["of10", "of10", "nxm", "oxm"]
+
+
+def test_bundles_need_openflow13_or_later():
+    assert P.describe(P.BUNDLES) == "OXM-OpenFlow13,OXM-OpenFlow14,OXM-OpenFlow15"

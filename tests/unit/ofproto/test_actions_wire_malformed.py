@@ -72,17 +72,26 @@ def _error_name(version: int, data: str, instructions: bool = False) -> str:
 
 @pytest.mark.parametrize("version,data,name", [
     (1, "0063000800000000", "OFPBAC_BAD_TYPE"),                     # unknown type
-    (3, "00030010001122334455000000000000", "OFPBAC_BAD_TYPE"),     # set_dl_src is 1.1 only
+    (3, "000b000800000000", "OFPBAC_BAD_TYPE"),                     # copy_ttl_out
+    (4, "001d000800000001", "OFPBAC_BAD_TYPE"),                     # meter action before 1.5
     (1, "0000000c00010000", "OFPBAC_BAD_LEN"),                      # length beyond the data
     (1, "0000000400010000", "OFPBAC_BAD_LEN"),                      # length below 8
     (1, "00000010000100000000000000000000", "OFPBAC_BAD_LEN"),      # output with 12-byte body
     (1, "ffff0010deadbeef0001000000000000", "OFPBAC_BAD_VENDOR"),
     (1, "ffff001000002320007f000000000000", "OFPBAC_BAD_VENDOR_TYPE"),
-    (1, "ffff001000002320000e0003ff000001", "NXBRC_MUST_BE_ZERO"),  # resubmit, nonzero pad
+    (1, "ffff001000002320000e0003ff000001", "OFPBAC_BAD_ARGUMENT"),  # resubmit, nonzero pad
+    (1, "ffff001800002320001b0000000100040020000004000000",
+     "NXBRC_MUST_BE_ZERO"),                                         # push, nonzero pad
     (1, "ffff0018000023200007001f000100040000000100000005",
      "OFPBAC_BAD_ARGUMENT"),                                        # load value > 32 bits
     (1, "ffff0018000023200007001f7f7f00040000000000000005",
-     "OFPBAC_BAD_ARGUMENT"),                                        # unknown field header
+     "OFPBAC_BAD_SET_TYPE"),                                        # unknown field header
+    (1, "ffff0018000023200007003f800001080000000000001234",
+     "OFPBAC_BAD_SET_LEN"),                                         # in_port, 8 bytes
+    (1, "ffff001800002320000600200000000000000a0400001004",
+     "OFPBMC_BAD_FIELD"),                                           # move from NXM_OF_IP_TOS/4
+    (1, "00000008ff000000", "OFPBAC_BAD_OUT_PORT"),
+    (4, "00000010ffffff010000000000000000", "OFPBAC_BAD_OUT_PORT"),
     (3, "00190010000100030000050000000000", "OFPBAC_BAD_SET_LEN"),  # reg0 with 3 bytes
     (3, "0019000c80001a02", "OFPBAC_BAD_LEN"),                      # length 12
     (3, "00190018000101080000000500000005", "OFPBAC_BAD_LEN"),

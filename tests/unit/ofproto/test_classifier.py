@@ -36,7 +36,8 @@ def key(**fields) -> int:
 def wildcards(wc: int) -> dict:
     """wc as {field: mask} over the canonical storage fields it touches."""
     storage = ("in_port", "dl_type", "dl_src", "dl_dst", "vlan_tci", "nw_src", "nw_dst",
-               "nw_proto", "tp_src", "tp_dst", "ipv6_src", "ipv6_dst", "conj_id", "reg0", "metadata")
+               "nw_proto", "tp_src", "tp_dst", "ipv6_src", "ipv6_dst", "tcp_flags", "conj_id", "reg0",
+               "metadata")
     out = {}
     for name in storage:
         field = F.FIELDS[name]
@@ -295,9 +296,19 @@ def test_a_miss_at_an_early_stage_leaves_later_stages_wildcarded():
     assert rule is None and wildcards(wc) == {"in_port": 0xFFFFFFFF}
     _, wc = cls.lookup(key(in_port=1, nw_proto=17, tp_dst=80, **IP), 1)
     assert wildcards(wc) == {"in_port": 0xFFFFFFFF, "dl_type": 0xFFFF, "nw_proto": 0xFF}
+
+
+def test_a_miss_on_the_ports_unwildcards_only_the_port_bits_that_prove_it():
+    cls = table(*(Rule(5, in_port=1, nw_proto=6, tp_dst=port, **IP) for port in (80, 443)))
+    _, wc = cls.lookup(key(in_port=1, nw_proto=6, tp_dst=22, **IP), 1)
+    assert wildcards(wc) == {"tp_dst": 0xFFC0}          # no rule's port is below 64
     _, wc = cls.lookup(key(in_port=1, nw_proto=6, tp_dst=81, **IP), 1)
-    assert wildcards(wc) == {"in_port": 0xFFFFFFFF, "dl_type": 0xFFFF, "nw_proto": 0xFF,
-                             "tp_dst": 0xFFFF}
+    assert wildcards(wc) == {"tp_dst": 0xFFFF}
+    # When some rule has the key's ports, the miss is elsewhere in the last stage: all of it.
+    cls = table(Rule(5, nw_proto=6, tp_dst=80, tcp_flags=2, **IP))
+    _, wc = cls.lookup(key(nw_proto=6, tp_dst=80, **IP), 1)
+    assert wildcards(wc) == {"dl_type": 0xFFFF, "nw_proto": 0xFF, "tp_dst": 0xFFFF,
+                             "tcp_flags": 0xFFF}
 
 
 def test_lower_priority_subtables_are_not_examined_once_a_match_outranks_them():
@@ -317,3 +328,29 @@ def test_changing_the_prefix_fields_applies_to_rules_already_in():
     assert cls.lookup(key(ipv6_dst="2001:db8::5", dl_type=0x86DD), 1)[0] is rule
     with pytest.raises(ValueError):
         cls.set_prefix_fields(["nw_proto"])
+
+
+def test_a_large_table_agrees_with_a_full_scan_through_removals():
+    import random
+    rnd = random.Random(3)
+    rules = [Rule(rnd.randrange(3), nw_dst=0x0A000000 | rnd.getrandbits(16), **IP)
+             for _ in range(6000)]
+    rules += [Rule(1, nw_dst=(0x0A000000 | rnd.getrandbits(16), 0xFFFFFF00), nw_proto=6, **IP)
+              for _ in range(300)]
+    cls = table(*rules)
+    for rule in rules[:4500]:
+        cls.remove(rule, 2)
+    cls.purge(2)
+    visible = rules[4500:]
+
+    def scan(k):
+        return max((r for r in visible if r.match.matches(k)), key=lambda r: r.priority,
+                   default=None)
+
+    for _ in range(40):
+        probe = key(nw_dst=0x0A000000 | rnd.getrandbits(16), nw_proto=rnd.choice((6, 17)), **IP)
+        got, wc = cls.lookup(probe, 2)
+        assert got is scan(probe)
+        for _ in range(3):
+            other = key(nw_dst=0x0A000000 | rnd.getrandbits(16), nw_proto=6, **IP)
+            assert scan((probe & wc) | (other & ~wc)) is got

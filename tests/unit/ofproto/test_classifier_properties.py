@@ -123,7 +123,7 @@ def _conjunctive_table(draw):
     return universe, rules, keys, variants
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(_table(), _conjunctive_table()), st.sampled_from([(), ("nw_src", "nw_dst"), ("nw_dst", "ipv6_dst", "tun_id")]))
 def test_same_rule_as_linear_and_sufficient_wildcards(table, prefix_fields):
     universe, rules, keys, variants = table
@@ -142,7 +142,7 @@ _OPS = st.lists(st.tuples(st.sampled_from(["insert", "insert", "remove", "replac
                           st.integers(0, 1000)), max_size=30)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_versioned_changes_match_linear(data):
     """Inserts, removals, replacements, undone removals and purges over increasing versions: every

@@ -16,7 +16,9 @@ from pyvswitch.ofproto.protocol.errors import DecodeError
 DATA = pathlib.Path(__file__).parents[2] / "data" / "flow_codec"
 GOLDEN = sorted({h for entry in json.loads((DATA / "requests.json").read_text())
                  for h in entry["messages"]}
-                | {record["hex"] for record in json.loads((DATA / "replies.json").read_text())})
+                | {record["hex"] for record in json.loads((DATA / "replies.json").read_text())}
+                | {reply for exchange in json.loads((DATA / "stock_replies.json").read_text())
+                   for reply in exchange["replies"] if len(reply) < 4000})
 
 # An OpenFlow 1.3 "add-flow actions=drop" and OpenFlow 1.0 NXT_FLOW_MOD "reg0=5" from the
 # captures, split where the match goes.
@@ -138,6 +140,17 @@ def test_error_replies_use_the_version_numbering(request_message, error, wire):
     error_type, code, prefix = wire
     assert (reply.type, reply.code) == (error_type, code)
     assert reply.data == prefix + request_message.raw
+
+
+@pytest.mark.parametrize("request_message", [REQUEST_10, REQUEST_13])
+@pytest.mark.parametrize("error", [errors.BAD_PREREQ, errors.FLOW_MOD_BAD_FLAGS,
+                                   errors.BUNDLE_MSG_FAILED, errors.BAD_LEN,
+                                   errors.NXM_BAD_TYPE])
+def test_error_replies_read_back(request_message, error):
+    reply = codec.decode(codec.encode(codec.error_reply(request_message, error)))
+    expected = error if error.wire(request_message.version) else errors.UNENCODABLE_ERROR
+    assert errors.from_wire(reply.version, reply.type, reply.code, reply.data) == (
+        expected, request_message.raw)
 
 
 def test_error_lookup_reads_each_numbering_back():

@@ -366,11 +366,25 @@ def test_dump_selects_as_flow_stats_requests_do(tables):
     assert cookies() == [1, 2, 3, 4]
 
 
-def test_dump_streams(tables):
+def test_a_dump_is_the_rules_as_they_were_when_it_began(tables):
     ok(tables, *(add(match(in_port=i)) for i in range(1, 50)))
     dump = tables.dump()
     assert iter(dump) is dump
-    assert next(dump).table_id == 0
+    first = next(dump)
+    ok(tables, delete(), *(add(match(in_port=i), priority=1) for i in range(50, 60)))
+    rest = list(dump)
+    assert len(rest) == 48 and first not in rest
+    assert {rule.priority for rule in rest} == {0x8000}
+
+
+def test_the_previous_version_stays_whole_until_forgotten(tables):
+    ok(tables, add(IN1))
+    version = tables.version
+    ok(tables, delete(IN1))
+    assert tables.lookup(0, IN1.value, version)[0] is not None
+    tables.forget_old_versions()
+    assert tables.lookup(0, IN1.value, version)[0] is None
+    assert tables.lookup(0, IN1.value)[0] is None
 
 
 def test_counters_count_every_packet_and_the_tables_count_lookups(tables):

@@ -7,7 +7,11 @@ as a plain flow_mod is, and with what the OpenFlow 1.0/NXM decoder adds (the coo
 the new cookie; an OpenFlow 1.0-1.2 add carries reset_counts).  Skips without stock OVS."""
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
+import time
 
 import pytest
 
@@ -130,15 +134,34 @@ SCENARIOS = {
             (5, "hard_timeout=50,importance=9,", dict(hard_timeout=50, importance=9)),
             (6, "", {}), (7, "", {}), (8, "", {})]
     ],
+    "evict_groups": [
+        (["add-flow", "table=6,priority=%d,%shard_timeout=%d,actions=drop" % (p, fields, hard)],
+         [of10_add(m, (), priority=p, table_id=6, hard_timeout=hard)])
+        for p, fields, m, hard in [
+            (1, "in_port=1,", match(in_port=1), 10),
+            (2, "in_port=2,", match(in_port=2), 50),
+            (3, "in_port=2,", match(in_port=2), 60),
+            (4, "in_port=2,dl_src=00:00:00:00:00:01,", match(in_port=2, dl_src=MAC1), 70),
+            (9, "", match(), 0)]
+    ],
 }
 
 #: Flow_Table rows per scenario: {table: columns}.
 FLOW_TABLES = {
     "flow_limit": {5: {"name": "small", "flow_limit": 3}},
     "evict": {5: {"name": "small", "flow_limit": 3, "overflow_policy": "evict"}},
+    "evict_groups": {6: {"flow_limit": 4, "overflow_policy": "evict",
+                         "groups": ["NXM_OF_IN_PORT[]"]}},
 }
 #: What add-flows reads from stdin, per scenario.
 STDIN = {"flow_limit": "table=5,priority=1,actions=output:2\ntable=5,priority=7,actions=drop\n"}
+
+
+def _ovsdb_value(value) -> str:
+    """A Flow_Table column value as ovs-vsctl takes it."""
+    if isinstance(value, list):
+        return "[%s]" % ",".join('"%s"' % item for item in value)
+    return str(value)
 
 
 _FLAG_WORDS = (("send_flow_rem", SEND), ("check_overlap", OVERLAP), ("reset_counts", RESET),
@@ -181,7 +204,7 @@ def test_same_errors_and_flows_as_stock(stock, name):
     ours = OpenFlowTables()
     for table_id, columns in FLOW_TABLES.get(name, {}).items():
         stock.vsctl("--", "--id=@t", "create", "Flow_Table",
-                    *("%s=%s" % item for item in columns.items()),
+                    *("%s=%s" % (column, _ovsdb_value(value)) for column, value in columns.items()),
                     "--", "set", "Bridge", bridge, "flow_tables:%d=@t" % table_id)
         ours.configure_table(table_id, TableConfig.from_flow_table_row(TableConfig(), **columns),
                              0.0)
@@ -204,3 +227,82 @@ def _split(args: list[str], bridge: str) -> list[str]:
     command_at = next(i for i, arg in enumerate(args) if not arg.startswith("-")
                       and (i == 0 or args[i - 1] != "-O"))
     return args[:command_at + 1] + [bridge] + args[command_at + 1:]
+
+
+# ---- counters: packets through a dummy port ---------------------------------------------
+
+PACKET = ("in_port(1),eth(src=00:00:00:00:00:01,dst=00:00:00:00:00:02),eth_type(0x0800),"
+          "ipv4(src=1.1.1.1,dst=2.2.2.2,proto=6,tos=0,ttl=64,frag=no),tcp(src=1,dst=2)")
+PACKET_BYTES = 118
+
+#: (ovs-ofctl command, or None to send three packets in on port 1; our FlowMods).  After
+#: every step both switches must show the same counters.
+COUNTER_STEPS = [
+    (["-O", "OpenFlow14", "add-flow", "priority=10,in_port=1,cookie=1,actions=output:2"],
+     [of14_add(match(in_port=1), OUT2, cookie=1, priority=10)]),
+    (["add-flow", "priority=20,in_port=2,actions=output:1"],
+     [of10_add(match(in_port=2), OUT1, priority=20)]),
+    (None, []),
+    # An OpenFlow 1.4 add of the same flow keeps its counters...
+    (["-O", "OpenFlow14", "add-flow", "priority=10,in_port=1,cookie=2,actions=output:3"],
+     [of14_add(match(in_port=1), OUT3, cookie=2, priority=10)]),
+    (None, []),
+    # ...and so does a modify...
+    (["mod-flows", "in_port=1,actions=output:2"], [of10_modify(match(in_port=1), OUT2)]),
+    (None, []),
+    # ...but an OpenFlow 1.0 add resets them (its decoder sets reset_counts)...
+    (["add-flow", "priority=10,in_port=1,actions=output:2"],
+     [of10_add(match(in_port=1), OUT2, priority=10)]),
+    (None, []),
+    # ...and so does a modify with reset_counts.
+    (["-O", "OpenFlow13", "mod-flows", "in_port=1,reset_counts,actions=output:3"],
+     [of10_modify(match(in_port=1), OUT3, new_cookie=None, flags=RESET)]),
+    (None, []),
+]
+
+
+def _stock_counters(stock, bridge) -> list[tuple[int, int, int]]:
+    status, out, err = stock.ofctl("dump-flows", bridge)
+    assert status == 0, err
+    counters = []
+    for line in out.splitlines():
+        if line.startswith(" cookie="):
+            fields = dict(re.findall(r"\b(priority|n_packets|n_bytes)=(\d+)", line))
+            counters.append((int(fields.get("priority", 32768)), int(fields["n_packets"]),
+                             int(fields["n_bytes"])))
+    return sorted(counters)
+
+
+def _send_packets(stock, n):
+    for _ in range(n):
+        subprocess.run(["ovs-appctl", "-t", os.path.join(stock.dir, "ovs-vswitchd.ctl"),
+                        "netdev-dummy/receive", "p1", PACKET],
+                       check=True, env=stock.env, capture_output=True)
+
+
+def _counters_agree(stock, bridge, ours) -> None:
+    """Stock's counters become ours (it credits datapath statistics to rules a little later)."""
+    expected = sorted((rule.priority, rule.n_packets, rule.n_bytes) for rule in ours.dump())
+    deadline = time.monotonic() + 5
+    while _stock_counters(stock, bridge) != expected and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _stock_counters(stock, bridge) == expected
+
+
+@pytest.mark.skipif(shutil.which("ovs-appctl") is None, reason="stock ovs-appctl not installed")
+def test_same_counters_as_stock(stock):
+    bridge = "br-counters"
+    stock.add_bridge(bridge, {"p1": 1, "p2": 2, "p3": 3})
+    assert stock.ofctl("del-flows", bridge)[0] == 0
+    ours = OpenFlowTables()
+    key = match(in_port=1).value
+    for args, flow_mods in COUNTER_STEPS:
+        if args is None:
+            _send_packets(stock, 3)
+            ours.account(ours.lookup(0, key)[0], 3, 3 * PACKET_BYTES, 1.0)
+        else:
+            assert stock.ofctl(*_split(args, bridge))[0] == 0
+            assert ours.apply(flow_mods, 1.0).errors == ()
+        _counters_agree(stock, bridge, ours)
+    assert [(rule.priority, rule.n_packets) for rule in ours.dump(table_id=0)
+            if rule.priority == 10] == [(10, 3)]

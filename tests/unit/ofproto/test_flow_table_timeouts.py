@@ -6,6 +6,7 @@ hard=1 together -> "reason=hard"; hard=2, idle=1 with a packet every 0.4 s -> "r
 from __future__ import annotations
 
 from pyvswitch.ofproto import ofpact as A
+from pyvswitch.ofproto.flow_timeouts import ExpiryQueue
 from pyvswitch.ofproto.match import Match
 from pyvswitch.ofproto.protocol import messages as M
 from tests.unit.ofproto.test_flow_table_support import (
@@ -132,3 +133,18 @@ def test_rules_without_timeouts_never_expire():
     ok(tables, add(Match(), priority=0), now=0.0)
     assert tables.next_expiry() is None
     assert tables.expire(1e9) == []
+
+
+def test_rules_replaced_over_and_over_do_not_pile_up_in_the_expiry_queue():
+    # A learned flow is re-learned (modified) per packet; each modification replaces the rule.
+    tables = new_tables()
+    ok(tables, add(IN1, hard_timeout=300), now=0.0)
+    for step in range(5000):
+        ok(tables, modify(IN1, strict=True, actions=(A.Output(step % 3 + 1),)),
+           now=step * 0.001)
+    assert len(tables._expiry) < 2 * ExpiryQueue.COMPACT_MIN_STALE
+    last_modified = 4999 * 0.001
+    assert tables.next_expiry() == last_modified + 300
+    assert tables.expire(last_modified + 299) == []
+    assert [reason for _, reason in tables.expire(last_modified + 300)] == \
+        [M.OFPRR_HARD_TIMEOUT]

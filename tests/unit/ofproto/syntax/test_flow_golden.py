@@ -20,14 +20,10 @@ DATA = pathlib.Path(__file__).parents[3] / "data" / "syntax"
 GOLDEN = json.loads((DATA / "flows.golden.json").read_text())
 VERSIONS = {"OpenFlow10": 1, "OpenFlow13": 4, "OpenFlow15": 6}
 
-# Flows whose text no version of stock shows before the wire rewrites it, or that the shared
-# field registry accepts and stock does not.
+# Flows whose text no version of stock shows before the wire rewrites it.
 KNOWN = {
     "priority=5,ip,nw_src=10.0.0.0/8,actions=mod_nw_src:1.2.3.4,goto_table:3":
         "1.0 turns goto_table into resubmit, 1.3 mod_nw_src into set_field",
-    "icmp,icmpv4_code=1,actions=drop": "registry alias icmpv4_code unknown to ovs-ofctl 3.1",
-    "tun_ipv4_src=3.3.3.3,tun_ipv4_dst=4.4.4.4,actions=drop":
-        "registry alias tun_ipv4_src unknown to ovs-ofctl 3.1",
     "actions=pop_vlan": "1.0 prints strip_vlan; 1.1+ cannot carry it without a VLAN match",
     "actions=push_vlan:0x8100,set_field:5->vlan_vid": "stock cannot decode what it encodes",
     "ip,actions=mod_nw_ecn:2": "the wire turns mod_nw_ecn into load (1.0) or set_field",

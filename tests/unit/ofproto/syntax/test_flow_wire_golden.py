@@ -18,11 +18,8 @@ VERSIONS = {"OpenFlow10": 1, "OpenFlow13": 4, "OpenFlow15": 6}
 CASES = [(case["flow"], name, case[name]["body"])
          for case in GOLDEN for name in VERSIONS if "body" in case[name]]
 
-_REGISTRY_ALIAS = "the registry accepts an alias ovs-ofctl 3.1 does not know"
 _IN_PORT_WIDTH = "codec: set_field/learn on the 32-bit registry in_port (OVS: 16-bit NXM_OF_IN_PORT)"
 KNOWN = {
-    ("icmp,icmpv4_code=1,actions=drop", None): _REGISTRY_ALIAS,
-    ("tun_ipv4_src=3.3.3.3,tun_ipv4_dst=4.4.4.4,actions=drop", None): _REGISTRY_ALIAS,
     ("vlan_vid=5,actions=drop", "OpenFlow10"):
         "codec: a 1.0 match of vlan_vid without the present bit should be 'no VLAN'",
     ("ip,actions=set_field:4->nw_tos", "OpenFlow10"): "codec: set_field on nw_tos",

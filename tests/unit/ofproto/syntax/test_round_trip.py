@@ -18,7 +18,7 @@ for _case in json.loads((DATA / "flows.golden.json").read_text()):
     except FlowSyntaxError:
         pass
 # No name with a space: ovs-ofctl splits flows at white space even inside quotes.
-PORTS = PortNames.from_pairs([("p1", 1), ("my.port", 2), ("123", 3), ("LOCAL", 4)])
+PORTS = PortNames.from_pairs([("p1", 1), ("my.port", 2), ("123", 3), ("q\"t", 4), ("tab\tx", 5)])
 
 
 @pytest.mark.parametrize("flow", FLOWS)
