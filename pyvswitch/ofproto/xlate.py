@@ -150,7 +150,8 @@ class _StopList(Exception):
 
 class TraceEvent(NamedTuple):
     """What ofproto/trace prints: `kind` is "table" (data: (table_id, rule or None)),
-    "action" (data: the ofpact), "bridge" (data: bridge name), "note" (data: text)."""
+    "action" (data: the ofpact), "bridge" (data: bridge name), or "detail", "warn" and
+    "error" (data: text, where "{in_port}" stands for the input port's name)."""
     depth: int
     kind: str
     data: object
@@ -197,6 +198,10 @@ class Translation:
         # Rules match OpenFlow port numbers.  The key's in_port bits are all consulted already,
         # so the megaflow still matches exactly the datapath port that maps to this number.
         view.set("in_port", OFPP_NONE if self.in_port is None else self.in_port)
+        if view.get("dl_type") in (F.ETH_TYPE_IP, F.ETH_TYPE_IPV6):
+            # Fragments may be handled apart (the bridge's frag mode), so as in Open vSwitch
+            # every IP megaflow says whether it holds fragments.
+            view.unwildcard("ip_frag")
         try:
             try:
                 self._run_pipeline(0)
@@ -330,6 +335,8 @@ class Translation:
             pass        # only meaningful in a packet-out (the controller work)
         elif port != self.in_port:
             self._emit(port, self._pipeline_tci(), True)
+        else:
+            self._trace("warn", "skipping output to input port")
 
     def _controller(self, action: a.Controller) -> None:
         self._commit_all()
@@ -347,6 +354,8 @@ class Translation:
                                forward_bpdu=self.bridge.forward_bpdu)
         self.table_changed |= result.table_changed
         self.learning_pending |= result.learning_pending
+        for kind, text in result.notes:
+            self._trace(kind, text)
         for port, tci in result.outputs:
             self._emit(port, tci, False)
 
@@ -612,6 +621,8 @@ class Translation:
         flow_mod = learned_flow_mod(action, self._read_subfield)
         if self.learning is not Learning.NONE:
             self.learned.append(flow_mod)
+        else:
+            self._trace("warn", "suppressing side effects, so learn action ignored")
 
     def _do_conjunction(self, action: a.Conjunction) -> None:
         pass        # a conjunctive rule is never the one a lookup returns

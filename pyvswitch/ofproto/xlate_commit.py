@@ -68,6 +68,11 @@ COMMIT_FIELDS = (
     _commit_field("nd_sll", _IPV6, (F.IPPROTO_ICMPV6,)),
     _commit_field("nd_tll", _IPV6, (F.IPPROTO_ICMPV6,)),
 )
+#: Bits whose commit depends on nw_proto (the transport header's fields).
+_NEEDS_PROTO = 0
+for _field in COMMIT_FIELDS:
+    if _field.nw_protos:
+        _NEEDS_PROTO |= _field.mask
 #: Every key bit a commit can emit; writes elsewhere (metadata, registers, tunnel metadata,
 #: the VLAN tag) never become set actions.
 COMMITTABLE = 0
@@ -96,7 +101,8 @@ class PacketChanges:
         key = view.key
         dl_type = (key >> F.SHIFT_DL_TYPE) & 0xFFFF
         nw_proto = (key >> F.SHIFT_NW_PROTO) & 0xFF
-        view.wc |= F.FIELDS["nw_proto"].mask if dl_type in _IP_ANY else 0
+        if dirty & _NEEDS_PROTO and dl_type in _IP_ANY:
+            view.wc |= F.FIELDS["nw_proto"].mask
         for field in COMMIT_FIELDS:
             bits = dirty & field.mask
             if not bits:
