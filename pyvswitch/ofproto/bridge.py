@@ -145,6 +145,22 @@ class Bridge:
         if flows_changed:
             self.datapath.invalidate()
 
+    def trace(self, key: int, *, side_effects: bool) -> tuple[xlate.Translation, FlowView]:
+        """ofproto/trace's translation of `key` (in_port a datapath port), with its events;
+        with side effects it learns as an upcall would, though nothing is sent."""
+        view = FlowView(key)
+        events: list = []
+        with self._lock:
+            now = self._clock()
+            translation = xlate.translate(view, self.pipeline(), now,
+                                          Learning.LEARN if side_effects else Learning.NONE,
+                                          events)
+            flows_changed = side_effects and self._apply_side_effects(translation, 0, 0, now)
+        if translation.table_changed or flows_changed:
+            self.datapath.invalidate()
+        translation.trace = events
+        return translation, view
+
     def pipeline(self) -> xlate.Pipeline:
         """What translation reads of this bridge; call with the lock held."""
         return xlate.Pipeline(self.name, self._lookup, self._tables.version, self._snapshot,
@@ -340,6 +356,11 @@ class Bridge:
     def port_name(self, ofport: int) -> str | None:
         return self._names.get(ofport)
 
+    def port_names(self) -> dict[int, str]:
+        """OpenFlow port number -> name, for every port."""
+        with self._lock:
+            return dict(self._names)
+
     def dp_ports(self) -> dict[int, int]:
         """OpenFlow port number -> datapath port number, for every port but patch ports."""
         with self._lock:
@@ -393,6 +414,8 @@ class _TablesForTranslation:
         self._tables = tables
 
     def lookup(self, table_id: int, key: int, version: int):
+        if table_id >= xlate.N_TABLES:
+            return None, 0          # goto_table:255 is accepted, as by OVS, and misses
         return self._tables.lookup(table_id, key, version)
 
     def miss_continues(self, table_id: int) -> bool:

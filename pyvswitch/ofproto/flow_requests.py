@@ -18,8 +18,12 @@ from typing import Iterable, Optional, Protocol
 
 from pyvswitch.ofproto.bundles import Bundles
 from pyvswitch.ofproto.protocol import codec, errors
+from pyvswitch.ofproto.table_features import table_features
 from pyvswitch.ofproto.protocol import messages as m
 from pyvswitch.ofproto.protocol.versions import OFP10
+
+
+TABLE_FEATURES_EPERM = errors._numbered("OFPTFFC_EPERM", "OF1.3+(13,5)")
 
 
 class FlowTables(Protocol):
@@ -93,6 +97,8 @@ class FlowSession:
             return self.bundles.control(request, lambda mods: self._commit(mods, tables))
         if isinstance(request, m.BundleAddMessage):
             return self.bundles.add(request)
+        if isinstance(request, m.TableFeaturesRequest):
+            return self._table_features(request, tables)
         if isinstance(request, m.TableStatsRequest):
             return [m.TableStatsReply(version=request.version, xid=request.xid,
                                       tables=tuple(tables.table_stats()))]
@@ -132,6 +138,26 @@ class FlowSession:
         if result.error is not None:
             return [codec.error_reply(requests[result.failed_index], result.error)]
         return []
+
+    def _table_features(self, request: m.TableFeaturesRequest,
+                        tables: FlowTables) -> list[m.Message]:
+        if request.tables:
+            # Open vSwitch does not let a controller reconfigure its tables this way.
+            return [codec.error_reply(request, TABLE_FEATURES_EPERM)]
+        room = codec.MAX_MESSAGE_LEN - codec.HEADER.size - 8
+        replies, chunk, size = [], [], 0
+        for features in table_features(request.version):
+            length = len(features.encode())
+            if chunk and size + length > room:
+                replies.append(chunk)
+                chunk, size = [], 0
+            chunk.append(features)
+            size += length
+        replies.append(chunk)
+        return [m.TableFeaturesReply(version=request.version, xid=request.xid,
+                                     flags=m.OFPMPF_REPLY_MORE if index < len(replies) - 1
+                                     else 0, tables=tuple(part))
+                for index, part in enumerate(replies)]
 
     # ---- statistics ----
     def _selected(self, request, tables: FlowTables) -> list:

@@ -37,7 +37,7 @@ Semantics, as stock ovs-vswitchd 3.1 shows them (tests/unit/ofproto/test_flow_ta
   * Table 254 is Open vSwitch's hidden internal table: flow_mods naming it fail with
     OFPBRC_EPERM, and "all tables" (0xff) in a modify, delete or dump leaves it out; only
     the switch itself (`internal=True`) puts rules there.
-  * goto_table must name a later table that exists (OFPBIC_BAD_TABLE_ID); the owner checks
+  * goto_table must name a later table, up to 255 as Open vSwitch allows (OFPBIC_BAD_TABLE_ID); the owner checks
     what only it knows (groups, meters, ports) through `check_actions`.
 
 Counters: `account` adds a packet batch to a rule (Open vSwitch counts even with
@@ -89,7 +89,7 @@ BAD_GOTO_TABLE = _named_error("OFPBIC_BAD_TABLE_ID", 3, 2, OFP11)
 
 def _goto_error(table_id: int, actions: tuple) -> Optional[E.ErrorCode]:
     for action in actions:
-        if type(action) is A.GotoTable and not table_id < action.table_id < N_TABLES:
+        if type(action) is A.GotoTable and not table_id < action.table_id <= N_TABLES:
             return BAD_GOTO_TABLE
     return None
 

@@ -64,6 +64,9 @@ class NormalResult:
     outputs: list[tuple[int, Optional[int]]]      # (OpenFlow port, output TCI or None)
     table_changed: bool = False
     learning_pending: bool = False
+    # What ofproto/trace says about the decision, as Open vSwitch words it: ("detail" or
+    # "warn", text) in order; "{port}" stands for a port's name, filled in by the trace.
+    notes: list[tuple[str, str]] = dataclasses.field(default_factory=list)
 
 
 def switch(view: FlowView, in_port: int, ports: Mapping[int, VlanPolicy], table: MacTable, *,
@@ -75,16 +78,25 @@ def switch(view: FlowView, in_port: int, ports: Mapping[int, VlanPolicy], table:
     view.unwildcard("vlan_tci", VLAN_CFI | 0x0FFF)
     in_policy = ports.get(in_port)
     if in_policy is None:
-        return NormalResult([])
+        return NormalResult([], notes=[("error", "received packet on unknown port %d" % in_port),
+                                       ("warn", "no input bundle, dropping")])
+    tag = view.peek("dl_vlan") if view.peek("vlan_tci") & VLAN_CFI else 0
     vlan = in_policy.input_vlan(view.peek("dl_vlan"))
     if vlan is None:
-        return NormalResult([])
+        return NormalResult([], notes=[("warn", "dropping VLAN %d packet received on port "
+                                        "{in_port} not configured for trunking VLAN %d"
+                                        % (tag, tag))])
     if not forward_bpdu and dst in RESERVED_MACS:
-        return NormalResult([])
+        return NormalResult([], notes=[("warn", "must not forward reserved multicast "
+                                        "packets, dropping")])
 
     changed = pending = False
+    notes: list[tuple[str, str]] = []
     if learning is Learning.LEARN:
         changed = table.learn(src, vlan, in_port, now)
+        if changed:
+            notes.append(("detail", "learned that %s is on port {in_port} in VLAN %d"
+                          % (_mac_text(src), vlan)))
     elif learning is Learning.REFRESH:
         table.refresh(src, vlan, in_port, now)
     else:
@@ -94,13 +106,20 @@ def switch(view: FlowView, in_port: int, ports: Mapping[int, VlanPolicy], table:
     if learned_port is None:
         targets = [port for port in sorted(ports)
                    if port != in_port and ports[port].carries(vlan)]
+        notes.append(("detail", "no learned MAC for destination, flooding"))
     elif learned_port != in_port and learned_port in ports:
         targets = [learned_port]
+        notes.append(("detail", "forwarding to learned port"))
     else:
         targets = []
+        notes.append(("detail", "learned port is input port, dropping"))
 
     def pcp_of() -> int:
         return view.get("dl_vlan_pcp")
 
     return NormalResult([(port, ports[port].output_tci(vlan, pcp_of)) for port in targets],
-                        changed, pending)
+                        changed, pending, notes)
+
+
+def _mac_text(mac: int) -> str:
+    return ":".join("%02x" % byte for byte in mac.to_bytes(6, "big"))

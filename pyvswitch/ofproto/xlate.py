@@ -14,9 +14,10 @@ learn actions, LEARN and REFRESH only), `table_changed` (NORMAL changed the MAC 
 `learning_pending` (with NONE, NORMAL would have learned: the answer holds for this exact key
 only).
 
-The pipeline walk: table 0 first; a matching rule's actions run in order; `GotoTable` continues
-in a later table, `Resubmit` looks up a table (with in_port optionally replaced for the
-lookup only) and runs that rule's actions nested, then carries on.  A table without a
+The pipeline walk: table 0 first; a matching rule's actions run in order; `GotoTable` (always
+last) continues in a later table and `Resubmit` looks up a table (with in_port optionally
+replaced for the lookup only), each running the rule found one nesting level down, as Open
+vSwitch does (which is also how ofproto/trace indents them); a resubmit then carries on.  A table without a
 matching rule drops (the table-miss "drop"; "continue" goes on to the next table; packet-ins
 on miss belong to the controller work).  `WriteActions` / `ClearActions` edit the action set,
 which runs when the top-level walk ends (pyvswitch.ofproto.action_set).  Every lookup's
@@ -149,7 +150,8 @@ class _StopList(Exception):
 
 class TraceEvent(NamedTuple):
     """What ofproto/trace prints: `kind` is "table" (data: (table_id, rule or None)),
-    "action" (data: the ofpact), "bridge" (data: bridge name), "note" (data: text)."""
+    "action" (data: the ofpact), "bridge" (data: bridge name), or "detail", "warn" and
+    "error" (data: text, where "{in_port}" stands for the input port's name)."""
     depth: int
     kind: str
     data: object
@@ -196,6 +198,10 @@ class Translation:
         # Rules match OpenFlow port numbers.  The key's in_port bits are all consulted already,
         # so the megaflow still matches exactly the datapath port that maps to this number.
         view.set("in_port", OFPP_NONE if self.in_port is None else self.in_port)
+        if view.get("dl_type") in (F.ETH_TYPE_IP, F.ETH_TYPE_IPV6):
+            # Fragments may be handled apart (the bridge's frag mode), so as in Open vSwitch
+            # every IP megaflow says whether it holds fragments.
+            view.unwildcard("ip_frag")
         try:
             try:
                 self._run_pipeline(0)
@@ -208,13 +214,10 @@ class Translation:
         return self
 
     def _run_pipeline(self, table_id: int) -> None:
-        """Table `table_id` and the tables goto_table leads to."""
+        """Looks up table `table_id` (honouring its miss configuration) and runs the rule."""
         rule = self._lookup(table_id, honor_miss=True)
-        while rule is not None:
-            goto = self._run_rule(rule)
-            if goto is None:
-                return
-            rule = self._lookup(goto, honor_miss=True)
+        if rule is not None:
+            self._run_rule(rule)
 
     def _lookup(self, table_id: int, honor_miss: bool):
         """The rule the packet matches in `table_id` (and, when the table's miss says
@@ -234,21 +237,21 @@ class Translation:
                 return None
             table_id += 1
 
-    def _run_rule(self, rule) -> Optional[int]:
-        """Runs a rule's actions; returns the goto_table target, if any."""
-        goto = None
+    def _run_rule(self, rule) -> None:
+        """Runs a rule's actions, one nesting level down; goto_table continues, nested as
+        Open vSwitch nests it, in the later table."""
         self._depth += 1
         try:
             for action in rule.actions:
                 if type(action) is a.GotoTable:
-                    goto = action.table_id
+                    self._trace("action", action)
+                    self._run_pipeline(action.table_id)
                 else:
                     self._execute(action)
         except _StopList:
-            goto = None
+            pass
         finally:
             self._depth -= 1
-        return goto
 
     def _count_lookup(self) -> None:
         self._lookups += 1
@@ -332,6 +335,8 @@ class Translation:
             pass        # only meaningful in a packet-out (the controller work)
         elif port != self.in_port:
             self._emit(port, self._pipeline_tci(), True)
+        else:
+            self._trace("warn", "skipping output to input port")
 
     def _controller(self, action: a.Controller) -> None:
         self._commit_all()
@@ -349,6 +354,8 @@ class Translation:
                                forward_bpdu=self.bridge.forward_bpdu)
         self.table_changed |= result.table_changed
         self.learning_pending |= result.learning_pending
+        for kind, text in result.notes:
+            self._trace(kind, text)
         for port, tci in result.outputs:
             self._emit(port, tci, False)
 
@@ -561,13 +568,7 @@ class Translation:
         else:
             rule = self._lookup(table_id, honor_miss=False)
         if rule is not None:
-            goto = self._run_rule(rule)
-            if goto is not None:
-                self._depth += 1
-                try:
-                    self._run_pipeline(goto)
-                finally:
-                    self._depth -= 1
+            self._run_rule(rule)
         self.table_id = saved_table
 
     def _do_clone(self, action: a.Clone) -> None:
@@ -620,6 +621,8 @@ class Translation:
         flow_mod = learned_flow_mod(action, self._read_subfield)
         if self.learning is not Learning.NONE:
             self.learned.append(flow_mod)
+        else:
+            self._trace("warn", "suppressing side effects, so learn action ignored")
 
     def _do_conjunction(self, action: a.Conjunction) -> None:
         pass        # a conjunctive rule is never the one a lookup returns

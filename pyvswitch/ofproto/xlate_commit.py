@@ -68,6 +68,11 @@ COMMIT_FIELDS = (
     _commit_field("nd_sll", _IPV6, (F.IPPROTO_ICMPV6,)),
     _commit_field("nd_tll", _IPV6, (F.IPPROTO_ICMPV6,)),
 )
+#: Bits of the IP header and what follows it: their commit depends on nw_proto.
+_IP_HEADER = 0
+for _field in COMMIT_FIELDS:
+    if _field.dl_types and set(_field.dl_types) <= set(_IP_ANY):
+        _IP_HEADER |= _field.mask
 #: Every key bit a commit can emit; writes elsewhere (metadata, registers, tunnel metadata,
 #: the VLAN tag) never become set actions.
 COMMITTABLE = 0
@@ -96,7 +101,12 @@ class PacketChanges:
         key = view.key
         dl_type = (key >> F.SHIFT_DL_TYPE) & 0xFFFF
         nw_proto = (key >> F.SHIFT_NW_PROTO) & 0xFF
-        view.wc |= F.FIELDS["nw_proto"].mask if dl_type in _IP_ANY else 0
+        if dirty & _IP_HEADER and dl_type in _IP_ANY:
+            view.wc |= F.FIELDS["nw_proto"].mask
+            if not nw_proto:
+                # An "IP" flow whose protocol is 0 carries no real IP header (a trace's
+                # made-up flow), so, as Open vSwitch, its L3 and L4 rewrites are not sent.
+                dirty &= ~_IP_HEADER
         for field in COMMIT_FIELDS:
             bits = dirty & field.mask
             if not bits:

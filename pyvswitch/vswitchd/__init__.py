@@ -33,6 +33,7 @@ from pyvswitch.datapath import commands as datapath_commands
 from pyvswitch.datapath.dpif import Datapath
 from pyvswitch.netdev import dummy as netdev_dummy
 from pyvswitch.ofproto import commands as ofproto_commands
+from pyvswitch.ofproto import flow_commands
 from pyvswitch.vswitchd import cmdline, detach
 from pyvswitch.vswitchd.bridge_layer import BridgeLayer
 
@@ -116,6 +117,7 @@ class _Process:
                                         init_root_row=self.server is not None)
         datapath_commands.register_unixctl_commands(self.datapath, self.bridge_layer.running_bridges)
         ofproto_commands.register_unixctl_commands(self.bridge_layer.running_bridges)
+        flow_commands.register_unixctl_commands(self.bridge_layer.running_bridges)
         if opts.dummy:
             netdev_dummy.register_unixctl_commands()
 

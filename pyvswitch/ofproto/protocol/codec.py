@@ -30,6 +30,7 @@ from pyvswitch.ofproto.protocol import flow_mod_codec as fm
 from pyvswitch.ofproto.protocol import flow_stats_codec as fs
 from pyvswitch.ofproto.protocol import flow_wire
 from pyvswitch.ofproto.protocol import messages as m
+from pyvswitch.ofproto.protocol import table_features as tf
 from pyvswitch.ofproto.protocol.errors import BAD_LEN, DecodeError
 from pyvswitch.ofproto.protocol.flags import CAPABILITIES_WIRE, OF10_ACTIONS_WIRE
 from pyvswitch.ofproto.protocol.ports import (decode_port, decode_ports, encode_port,
@@ -315,7 +316,19 @@ MULTIPART_REQUEST = {OFP10: 16, OFP11: 18}   # by _family()
 MULTIPART_REPLY = {OFP10: 17, OFP11: 19}
 
 OFPMP_DESC = 0
+OFPMP_TABLE_FEATURES = 12
 OFPMP_PORT_DESC = 13
+
+
+def _decode_table_features(version: int, body: bytes) -> dict:
+    if version < OFP13:
+        raise DecodeError(errors.BAD_STAT, "no table features before OpenFlow 1.3")
+    return {"tables": tf.decode_entries(body)}
+
+
+def _encode_table_features(message) -> bytes:
+    return tf.encode_entries(message.tables)
+
 _MULTIPART_KINDS = [
     _MultipartKind(m.DescRequest, False, OFPMP_DESC, _empty_body, _no_body),
     _MultipartKind(m.DescReply, True, OFPMP_DESC, _decode_desc_reply, _encode_desc_reply),
@@ -335,6 +348,10 @@ _MULTIPART_KINDS = [
     _MultipartKind(m.AggregateStatsReply, True, fs.OFPST_AGGREGATE,
                    fs.decode_aggregate_reply, fs.encode_aggregate_reply),
     _MultipartKind(m.TableStatsRequest, False, fs.OFPST_TABLE, _empty_body, _no_body),
+    _MultipartKind(m.TableFeaturesRequest, False, OFPMP_TABLE_FEATURES, _decode_table_features,
+                   _encode_table_features),
+    _MultipartKind(m.TableFeaturesReply, True, OFPMP_TABLE_FEATURES, _decode_table_features,
+                   _encode_table_features),
     _MultipartKind(m.TableStatsReply, True, fs.OFPST_TABLE, fs.decode_table_reply,
                    fs.encode_table_reply),
 ]

@@ -360,3 +360,19 @@ class BundleAddMessage(Message):
     flags: int = 0
     message: Message = None
     properties: bytes = b""
+
+
+# ---- table features (OpenFlow 1.3+) ----------------------------------------------------------
+
+@_message
+class TableFeaturesRequest(Message):
+    """OFPMP_TABLE_FEATURES request; `tables` (protocol.table_features.TableFeatures) empty
+    means "tell me", otherwise "set these"."""
+    flags: int = 0
+    tables: tuple = ()
+
+
+@_message
+class TableFeaturesReply(Message):
+    flags: int = 0
+    tables: tuple = ()
