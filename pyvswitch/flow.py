@@ -4,7 +4,9 @@ In: a frame (any bytes-like object holding an Ethernet frame, VLAN tags inline) 
 port it arrived on.  Out: a flow key, an int laid out by `pyvswitch.fields`.  Extraction is a
 pure function of the bytes: it never raises, however short or malformed the frame; fields it
 cannot parse stay zero (a truncated IPv4 header leaves dl_type 0x0800 and every L3/L4 field 0),
-as Open vSwitch's flow extraction does.
+as Open vSwitch's flow extraction does.  Like it, the IPv4 header's version nibble is not
+checked, transport headers are parsed by protocol number whatever the IP version (ICMP in IPv6,
+ICMPv6 in IPv4), and an IGMP header gives its type and code as tp_src and tp_dst.
 
 The common case (untagged IPv4) is parsed inline with a handful of slices and shifts; the rest
 goes through the general path.  Up to two VLAN tags are parsed (802.1Q or 802.1ad TPIDs); a
@@ -31,6 +33,7 @@ _u32 = struct.Struct("!I").unpack_from
 _IPV6_EXT_HEADERS = frozenset((0, 43, 60))     # hop-by-hop, routing, destination options
 _IPV6_FRAGMENT = 44
 _IPV6_AH = 51
+_IPPROTO_IGMP = 2
 _ND_SOLICIT = 135
 _ND_ADVERT = 136
 
@@ -44,10 +47,9 @@ def extract_key(frame, in_port: int) -> int:
         key = in_port | _from_bytes(frame[:14], "big") << 32
         if n < 34:
             return key
-        vihl = frame[14]
-        ihl = (vihl & 15) << 2
+        ihl = (frame[14] & 15) << 2
         tot_len = frame[16] << 8 | frame[17]
-        if vihl >> 4 != 4 or ihl < 20 or tot_len < ihl or tot_len + 14 > n:
+        if ihl < 20 or tot_len < ihl or tot_len + 14 > n:
             return key
         key |= (_from_bytes(frame[26:34], "big") << F.SHIFT_NW_DST
                 | _from_bytes(frame[22:24], "big") << F.SHIFT_NW_PROTO
@@ -98,10 +100,9 @@ def _extract_general(frame, in_port: int, n: int) -> int:
 def _ipv4(frame, key: int, off: int, n: int) -> int:
     if n < off + 20:
         return key
-    vihl = frame[off]
-    ihl = (vihl & 15) << 2
+    ihl = (frame[off] & 15) << 2
     tot_len = frame[off + 2] << 8 | frame[off + 3]
-    if vihl >> 4 != 4 or ihl < 20 or tot_len < ihl or off + tot_len > n:
+    if ihl < 20 or tot_len < ihl or off + tot_len > n:
         return key
     key |= (_from_bytes(frame[off + 12:off + 20], "big") << F.SHIFT_NW_DST
             | _from_bytes(frame[off + 8:off + 10], "big") << F.SHIFT_NW_PROTO
@@ -132,6 +133,9 @@ def _l4(frame, key: int, proto: int, l4: int, end: int) -> int:
     elif proto == F.IPPROTO_SCTP:
         if end - l4 >= 12:
             key |= _from_bytes(frame[l4:l4 + 4], "big") << F.SHIFT_TP_DST
+    elif proto == _IPPROTO_IGMP:
+        if end - l4 >= 8:
+            key |= frame[l4] << F.SHIFT_TP_SRC | frame[l4 + 1] << F.SHIFT_TP_DST
     return key
 
 

@@ -15,7 +15,7 @@ from scapy.layers.inet6 import (ICMPv6EchoRequest, ICMPv6ND_NA, ICMPv6ND_NS, ICM
 from scapy.layers.l2 import ARP, LLC, SNAP, Dot1AD, Dot1Q, Ether
 from scapy.layers.sctp import SCTP
 from scapy.packet import Raw, raw
-from scapy.utils import wrpcap
+from scapy.utils import RawPcapWriter
 
 from pyvswitch import fields as F
 from pyvswitch.flow import FlowView, extract_key, key_get, key_set
@@ -260,7 +260,10 @@ def test_extraction_matches_stock_ovs(name, frame, flow):
 @pytest.mark.skipif(shutil.which("ovs-ofctl") is None, reason="needs stock ovs-ofctl")
 def test_golden_extraction_file_is_what_stock_ovs_says(tmp_path):
     cases = list(golden_cases())
-    wrpcap(str(tmp_path / "frames.pcap"), [Ether(frame) for _, frame, _ in cases])
+    writer = RawPcapWriter(str(tmp_path / "frames.pcap"), linktype=1)    # 1: Ethernet
+    for _, frame, _ in cases:
+        writer.write(frame)
+    writer.close()
     out = subprocess.run(["ovs-ofctl", "parse-pcap", str(tmp_path / "frames.pcap")],
                          capture_output=True, text=True, check=True).stdout.splitlines()
     assert out == [flow for _, _, flow in cases]
