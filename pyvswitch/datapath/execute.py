@@ -449,28 +449,27 @@ def _fix_pseudo_header(buf: bytearray, frame, at: int, size: int, end: int, l4: 
         _fix_checksum(buf, frame, at, at, size, l4 + 2, partial, False)
 
 
-def _fold(total: int) -> int:
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return total
-
-
 def _fix_checksum(buf: bytearray, frame, base: int, at: int, size: int, csum_at: int,
                   partial: bool, udp: bool) -> None:
     """Update the checksum at buf[csum_at:csum_at+2] for the bytes at buf[at:at+size] having
     changed from frame's; `base` is where the checksummed 16-bit words start.  A full
-    checksum is stored complemented; a partial (pseudo-header) one is not."""
+    checksum is stored complemented; a partial (pseudo-header) one is not.
+
+    Sums are taken modulo 0xFFFF, which is one's-complement addition of 16-bit words; a
+    positive total folds to (total - 1) % 0xFFFF + 1, never to the other zero (0x0000), the
+    way adding with end-around carry does.  Every total here is positive because
+    0xFFFF - old_sum is."""
     first = base + ((at - base) & ~1)
     last = at + size + ((at + size - base) & 1)
     old_sum = int.from_bytes(frame[first:last], "big") % 0xFFFF
     new_sum = int.from_bytes(buf[first:last], "big") % 0xFFFF
     stored = buf[csum_at] << 8 | buf[csum_at + 1]
     if partial:
-        value = _fold(stored + (0xFFFF - old_sum) + new_sum)
+        value = (stored + 0xFFFF - old_sum + new_sum - 1) % 0xFFFF + 1
     else:
         if udp and stored == 0:
             return
-        value = 0xFFFF - _fold((0xFFFF - stored) + (0xFFFF - old_sum) + new_sum)
+        value = 0xFFFF - ((0xFFFF - stored) + (0xFFFF - old_sum) + new_sum - 1) % 0xFFFF - 1
         if udp and value == 0:
             value = 0xFFFF
     buf[csum_at] = value >> 8
