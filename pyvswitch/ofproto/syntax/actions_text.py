@@ -20,6 +20,9 @@ from typing import Callable, Optional
 from pyvswitch import fields as F
 from pyvswitch.ofproto import ofpact as A
 from pyvswitch.ofproto.syntax import values
+# The printers live in actions_print; they stay importable from here, where callers
+# (trace, among others) have always found them.
+from pyvswitch.ofproto.syntax.actions_print import format_action, format_actions
 from pyvswitch.ofproto.syntax.learn_text import parse_learn
 from pyvswitch.ofproto.syntax.lexer import FlowSyntaxError, PortNames, split_args, split_items
 
@@ -567,3 +570,6 @@ def _check_conjunctions(actions: list) -> None:
 def parse_actions(text: str, ports: PortNames = PortNames()) -> tuple:
     """A flow's actions (instructions included) from ovs-ofctl text; () for `drop`."""
     return _parse_list(text, _Context(ports), True)
+
+
+__all__ = ["parse_actions", "format_action", "format_actions"]
