@@ -37,21 +37,24 @@ Semantics, as stock ovs-vswitchd 3.1 shows them (tests/unit/ofproto/test_flow_ta
   * Table 254 is Open vSwitch's hidden internal table: flow_mods naming it fail with
     OFPBRC_EPERM, and "all tables" (0xff) in a modify, delete or dump leaves it out; only
     the switch itself (`internal=True`) puts rules there.
-  * goto_table must name a later table, up to 255 as Open vSwitch allows (OFPBIC_BAD_TABLE_ID); the owner checks
-    what only it knows (groups, meters, ports) through `check_actions`.
+  * goto_table must name a later table, up to 255 as Open vSwitch allows
+    (OFPBIC_BAD_TABLE_ID); the owner checks what only it knows (groups, meters, ports)
+    through `check_actions`.
 
 Counters: `account` adds a packet batch to a rule (Open vSwitch counts even with
 no_packet_counts/no_byte_counts, which are only echoed back) and moves its last-used time;
 `count_lookup` feeds the per-table lookup/matched counters of table stats.  Timeouts:
 `expire(now)` removes what flow_timeouts says has expired, `next_expiry()` says when to call
 it next, `reduce_timeouts` is the fin_timeout action's effect.  The caller holds the bridge
-lock around every method; nothing here reads a clock or starts a thread.
+lock around every method; nothing here reads a clock or starts a thread.  `apply_in_steps`
+lets a big batch (a bundle of 100,000 flows takes seconds) be applied a slice at a time, the
+lock dropped between slices, while packets go on at the old version.
 """
 from __future__ import annotations
 
 import dataclasses
 import gc
-from typing import Callable, Iterable, Iterator, Optional
+from typing import Callable, Generator, Iterable, Iterator, Optional
 
 from pyvswitch.ofproto import ofpact as A
 from pyvswitch.ofproto.classifier import Classifier
@@ -172,6 +175,10 @@ class _Batch:
         self.dropped: dict[int, Rule] = {}            # id(rule) -> committed rule
         self.delta: dict[int, int] = {}
         self.removed: list[tuple[Rule, int]] = []
+        # (new rule, the rule it replaces, whether it keeps its counters), in planning order:
+        # counters and last use pass on when the batch is published, so that packets
+        # counted while a stepwise batch is committed are not lost.
+        self.inherits: list[tuple[Rule, Rule, bool]] = []
 
     def find_exact(self, table_id: int, match: Match, priority: int) -> Optional[Rule]:
         pending = self.added.get(table_id)
@@ -213,9 +220,10 @@ class _Batch:
         if reason is not None:
             self.removed.append((rule, reason))
 
-    def replace(self, old: Rule, new: Rule) -> None:
+    def replace(self, old: Rule, new: Rule, keep_counts: bool) -> None:
         self.drop(old)
         self.add(new)
+        self.inherits.append((new, old, keep_counts))
 
     def select(self, match: Optional[Match], priority: int, strict: bool, table_ids,
                cookie: int, cookie_mask: int, out_port: int = A.OFPP_NONE,
@@ -253,6 +261,7 @@ class OpenFlowTables:
         self.version = 0
         self._expiry = ExpiryQueue(lambda rule: rule.live)
         self._unpurged: set[int] = set()     # tables with rules removed at `version`
+        self._in_progress = False            # an apply_in_steps has not returned yet
 
     # ---- flow_mods ----------------------------------------------------------------------
 
@@ -272,23 +281,46 @@ class OpenFlowTables:
         if pause_gc:
             gc.disable()
         try:
-            return self._apply(flow_mods, now, atomic, internal, check_actions)
+            steps = self.apply_in_steps(flow_mods, now, step=None, atomic=atomic,
+                                        internal=internal, check_actions=check_actions)
+            while True:
+                next(steps)
+        except StopIteration as done:
+            return done.value
         finally:
             if pause_gc:
                 gc.enable()
 
-    def _apply(self, flow_mods, now, atomic, internal, check_actions) -> ApplyResult:
-        batch = _Batch(self.tables, self.version)
-        errors = []
-        for index, flow_mod in enumerate(flow_mods):
-            error = self._plan(batch, flow_mod, now, internal, check_actions)
-            if error is not None:
-                errors.append((index, error))
-                if atomic:
-                    return ApplyResult(self.version, tuple(errors))
-        self._commit(batch)
-        return ApplyResult(self.version, tuple(errors), tuple(batch.removed),
-                           batch.changed_tables())
+    def apply_in_steps(self, flow_mods: Iterable[M.FlowMod], now: float, *,
+                       step: Optional[int] = 1000, atomic: bool = True,
+                       internal: bool = False,
+                       check_actions=None) -> Generator[None, None, ApplyResult]:
+        """`apply`, as a generator that pauses after every `step` flow_mods planned and every
+        `step` rules inserted or removed (None: never), and returns the ApplyResult
+        (StopIteration.value).
+        Until it returns, nothing is visible: packets keep looking up and counting at the
+        old version between steps, so the caller can drop the bridge lock between them.  It
+        must not change the tables any other way meanwhile: `apply`, `apply_in_steps` and
+        `configure_table` raise RuntimeError, and `expire` waits (returns nothing)."""
+        if self._in_progress:
+            raise RuntimeError("a stepwise apply is in progress")
+        self._in_progress = True
+        try:
+            batch = _Batch(self.tables, self.version)
+            errors = []
+            for index, flow_mod in enumerate(flow_mods, 1):
+                error = self._plan(batch, flow_mod, now, internal, check_actions)
+                if error is not None:
+                    errors.append((index - 1, error))
+                    if atomic:
+                        return ApplyResult(self.version, tuple(errors))
+                if step and index % step == 0:
+                    yield
+            yield from self._commit_steps(batch, step)
+            return ApplyResult(self.version, tuple(errors), tuple(batch.removed),
+                               batch.changed_tables())
+        finally:
+            self._in_progress = False
 
     def _plan(self, batch: _Batch, fm: M.FlowMod, now: float, internal: bool,
               check_actions) -> Optional[E.ErrorCode]:
@@ -347,10 +379,7 @@ class OpenFlowTables:
         if old is None:
             batch.add(rule)
         else:
-            rule.used = old.used
-            if not fm.flags & M.OFPFF_RESET_COUNTS:
-                rule.n_packets, rule.n_bytes = old.n_packets, old.n_bytes
-            batch.replace(old, rule)
+            batch.replace(old, rule, keep_counts=not fm.flags & M.OFPFF_RESET_COUNTS)
         return None
 
     def _room_for_one(self, batch: _Batch, table_id: int) -> Optional[list[Rule]]:
@@ -396,7 +425,7 @@ class OpenFlowTables:
             error = self._actions_error(table_id, fm.actions, check_actions)
             if error is not None:
                 return error
-        reset = fm.flags & M.OFPFF_RESET_COUNTS
+        keep_counts = not fm.flags & M.OFPFF_RESET_COUNTS
         for old in rules:
             new = Rule(old.match, old.priority, fm.actions,
                        cookie=old.cookie if fm.new_cookie is None else fm.new_cookie,
@@ -404,10 +433,7 @@ class OpenFlowTables:
                        hard_timeout=old.hard_timeout, importance=old.importance,
                        flags=old.flags, now=now)
             new.created = old.created
-            new.used = old.used
-            if not reset:
-                new.n_packets, new.n_bytes = old.n_packets, old.n_bytes
-            batch.replace(old, new)
+            batch.replace(old, new, keep_counts)
         return None
 
     def _plan_delete(self, batch: _Batch, fm: M.FlowMod, internal: bool) -> Optional[E.ErrorCode]:
@@ -423,18 +449,38 @@ class OpenFlowTables:
         return None
 
     def _commit(self, batch: _Batch) -> None:
+        for _ in self._commit_steps(batch, None):
+            pass
+
+    def _commit_steps(self, batch: _Batch, step: Optional[int]) -> Iterator[None]:
+        """Make `batch`'s removals and insertions at the next version, pausing after every
+        `step` of them (None: never), then publish it."""
         version = self.version + 1
         tables = self.tables
         expiry = self._expiry
+        done = 0
         for rule in batch.dropped.values():
             tables[rule.table_id].classifier.remove(rule, version)
-            rule.live = False
-            if rule.idle_timeout or rule.hard_timeout:
-                expiry.forget()
+            done += 1
+            if step and done % step == 0:
+                yield
         for table_id, pending in batch.added.items():
             classifier = tables[table_id].classifier
             for rule in pending.values():
                 classifier.insert(rule, version)
+                done += 1
+                if step and done % step == 0:
+                    yield
+        for rule in batch.dropped.values():
+            rule.live = False
+            if rule.idle_timeout or rule.hard_timeout:
+                expiry.forget()
+        for new, old, keep_counts in batch.inherits:
+            new.used = old.used
+            if keep_counts:
+                new.n_packets, new.n_bytes = old.n_packets, old.n_bytes
+        for pending in batch.added.values():
+            for rule in pending.values():
                 rule.live = True
                 if rule.idle_timeout or rule.hard_timeout:
                     expiry.push(rule)
@@ -496,6 +542,8 @@ class OpenFlowTables:
     def expire(self, now: float) -> list[tuple[Rule, int]]:
         """Remove every rule expired at `now` (one new version), with OFPRR_IDLE_TIMEOUT or
         OFPRR_HARD_TIMEOUT."""
+        if self._in_progress:
+            return []
         expired = self._expiry.pop_expired(now)
         if expired:
             batch = _Batch(self.tables, self.version)
@@ -519,6 +567,8 @@ class OpenFlowTables:
                         now: float) -> list[tuple[Rule, int]]:
         """Give table `table_id` `config`; when that leaves it over its flow_limit with
         eviction on, evict down to the limit (one new version) and return those rules."""
+        if self._in_progress:
+            raise RuntimeError("a stepwise apply is in progress")
         table = self.tables[table_id]
         table.configure(config)
         if not (config.eviction and config.flow_limit is not None

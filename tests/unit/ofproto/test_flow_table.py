@@ -418,3 +418,70 @@ def test_a_big_batch_leaves_the_garbage_collector_as_it_found_it():
     finally:
         gc.enable()
     assert tables.n_rules() == FT.GC_PAUSE_BATCH
+
+
+# ---- stepwise batches -------------------------------------------------------------------
+
+def _drive(steps):
+    """Run a stepwise apply to its end: (number of pauses, result)."""
+    pauses = 0
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return pauses, done.value
+        pauses += 1
+
+
+def test_a_stepwise_batch_shows_nothing_until_it_returns_and_then_all_of_it(tables):
+    ok(tables, add(IN1, priority=10), add(IN2, priority=10))
+    old_rule = tables.lookup(0, IN1.value)[0]
+    batch = [delete(IN2)] + [add(match(in_port=i), priority=10) for i in range(3, 40)] + \
+        [add(IN1, priority=10, actions=(A.Output(9),))]
+    steps = tables.apply_in_steps(batch, 1.0, step=10)
+    version = tables.version
+    pauses = 0
+    for _ in steps:
+        pauses += 1
+        assert tables.version == version
+        assert tables.lookup(0, IN1.value)[0] is old_rule
+        assert tables.lookup(0, IN2.value)[0] is not None
+        assert tables.lookup(0, match(in_port=3).value)[0] is None
+        assert tables.n_rules() == 2
+        tables.account(old_rule, 1, 100, 1.0)
+    assert pauses >= 6
+    assert tables.version == version + 1
+    rule = tables.lookup(0, IN1.value)[0]
+    assert rule.actions == (A.Output(9),)
+    assert (rule.n_packets, rule.n_bytes) == (pauses, 100 * pauses)
+    assert tables.lookup(0, IN2.value)[0] is None and tables.n_rules() == 38
+
+
+def test_a_stepwise_batch_gives_what_apply_gives(tables):
+    batch = [add(match(in_port=i), priority=i % 3) for i in range(1, 30)] + \
+        [delete(match(in_port=5)), modify(match(in_port=7), actions=(A.Output(1),)),
+         add(match(dl_src=1), priority=1, flags=M.OFPFF_CHECK_OVERLAP)]
+    other = new_tables()
+    expected = other.apply(batch, 1.0, atomic=False)
+    pauses, result = _drive(tables.apply_in_steps(batch, 1.0, step=4, atomic=False))
+    assert pauses > 0
+    assert result.errors == expected.errors != ()
+    assert flows(tables) == flows(other)
+    pauses, failed = _drive(tables.apply_in_steps(batch[:-1] + [add(table_id=254)], 2.0,
+                                                  step=4))
+    assert (failed.failed_index, failed.error) == (len(batch) - 1, FT.EPERM)
+    assert flows(tables) == flows(other)
+
+
+def test_nothing_else_changes_the_tables_while_a_stepwise_batch_runs(tables):
+    ok(tables, add(IN1, idle_timeout=1), now=0.0)
+    steps = tables.apply_in_steps([add(IN2), add(match(in_port=3))], 5.0, step=1)
+    next(steps)
+    with pytest.raises(RuntimeError):
+        tables.apply([add(match(in_port=4))], 5.0)
+    with pytest.raises(RuntimeError):
+        tables.configure_table(0, FT.TableConfig(flow_limit=1), 5.0)
+    assert tables.expire(5.0) == []
+    assert _drive(steps)[1].errors == ()
+    assert [rule.match for rule, _ in tables.expire(5.0)] == [IN1]
+    assert tables.n_rules() == 2
