@@ -476,6 +476,23 @@ ALIASES: dict[str, str] = {
     "nw_frag": "ip_frag", "tunnel_id": "tun_id", "in_port_oxm": "in_port",
 }
 
+
+def _union(prefixes: tuple[str, ...]) -> int:
+    mask = 0
+    for f in _FIELD_LIST:
+        if f.name.startswith(prefixes):
+            mask |= f.mask
+    return mask
+
+
+#: Every tunnel metadata bit (tun_id ... tun_metadata63): what a patch port crossing or a
+#: tunnel encapsulation clears.
+TUNNEL_KEY_MASK = _union(("tun_",))
+#: Every conntrack bit (ct_state ... ct_tp_dst).
+CONNTRACK_KEY_MASK = _union(("ct_",))
+#: The OpenFlow-only metadata: metadata, registers, conj_id, actset_output.
+OPENFLOW_METADATA_MASK = _union(("metadata", "reg", "conj_id", "actset_output"))
+
 _BY_CODE_NAME = {point.name: f for f in _FIELD_LIST for point in f.codes}
 _BY_ANY_NAME = {**_BY_CODE_NAME, **{alias: FIELDS[name] for alias, name in ALIASES.items()},
                 **FIELDS}

@@ -410,3 +410,15 @@ def test_golden_written_entries_are_what_stock_ovs_writes():
         for name, lines in zip(names, matches):
             written = parse_written(lines, 0 if label == "nxm" else 4)
             assert written == GOLDEN["written"][name][label], (name, label)
+
+
+def test_region_masks():
+    assert F.TUNNEL_KEY_MASK == sum(f.mask for f in F.FIELDS.values()
+                                    if f.name.startswith("tun_"))
+    for name in ("tun_id", "tun_flags", "tun_ipv6_src", "tun_metadata63"):
+        assert F.TUNNEL_KEY_MASK & F.field(name).mask == F.field(name).mask
+    assert F.CONNTRACK_KEY_MASK & F.field("ct_label").mask == F.field("ct_label").mask
+    assert F.OPENFLOW_METADATA_MASK == (
+        ((1 << F.SHIFT_TUN_METADATA) - 1) & ~((1 << F.SHIFT_METADATA) - 1))
+    for mask in (F.TUNNEL_KEY_MASK, F.CONNTRACK_KEY_MASK):
+        assert mask & F.PACKET_KEY_MASK == 0 and mask & F.OPENFLOW_METADATA_MASK == 0
