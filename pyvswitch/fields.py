@@ -86,9 +86,10 @@ class Field:
     """One matchable field.
 
     `shift` is the bit offset of the field's storage in the key; `value_mask` selects the field's
-    bits from (key >> shift); `mask` is the same bits in key position (computed once).  `width` is the number of
-    meaningful bits (e.g. 16 for tp_src, 12 for dl_vlan, 6 for ip_dscp, 20 for mpls_label); the
-    wire length in bytes is the code's third element, which can be larger (mpls_label: 4).
+    bits from (key >> shift); `mask` is the same bits in key position (computed once).
+    `width` is the number of meaningful bits (e.g. 16 for tp_src, 12 for dl_vlan, 6 for
+    ip_dscp, 20 for mpls_label); the wire length in bytes is the code's third element, which
+    can be larger (mpls_label: 4).
     `in_port` is the exception: 16 bits in OpenFlow, but stored in 32 because the extractor puts
     the datapath port there before translation maps it to an OpenFlow port.
     `prereqs` is a conjunction of (field name, allowed values) that must hold for the field to

@@ -266,7 +266,8 @@ def test_headers_are_the_ones_stock_ovs_writes(name):
             if not point.name.startswith("NXM_NX_TUN_METADATA"):
                 assert point.code[2] == (payload // 2 if hasmask else payload), written
             assert (point.code[3] if len(point.code) > 3 else None) == experimenter, written
-        own = [e[0].removesuffix("_W") for e in entries if F.by_nxm_name(e[0].removesuffix("_W")) is field]
+        own = [e[0].removesuffix("_W") for e in entries
+               if F.by_nxm_name(e[0].removesuffix("_W")) is field]
         if own:
             assert F.oxm_code_for(field, versions[label]).name == own[-1], label
 
@@ -326,7 +327,8 @@ def test_mpls_views():
 
 def test_oxm_code_for_follows_the_version():
     tcp_flags = F.field("tcp_flags")
-    assert [F.oxm_code_for(tcp_flags, v).name for v in (F.OFP10, F.OFP12, F.OFP13, F.OFP14, F.OFP15)] == [
+    versions = (F.OFP10, F.OFP12, F.OFP13, F.OFP14, F.OFP15)
+    assert [F.oxm_code_for(tcp_flags, v).name for v in versions] == [
         "NXM_NX_TCP_FLAGS", "NXM_NX_TCP_FLAGS", "ONFOXM_ET_TCP_FLAGS", "ONFOXM_ET_TCP_FLAGS",
         "OXM_OF_TCP_FLAGS"]
     assert F.oxm_code_for(F.field("actset_output"), F.OFP12).name == "ONFOXM_ET_ACTSET_OUTPUT"

@@ -272,7 +272,8 @@ def test_golden_extraction_file_is_what_stock_ovs_says(tmp_path):
 # ---- MPLS and the ND fields ovs-ofctl does not print for a packet ----
 
 def test_mpls_top_label_only():
-    frame = Ether(src=SRC, dst=DST) / MPLS(label=0xABCDE, cos=6, s=0, ttl=200) / MPLS(label=5, s=1) / IP()
+    frame = Ether(src=SRC, dst=DST) / MPLS(label=0xABCDE, cos=6, s=0, ttl=200) / \
+        MPLS(label=5, s=1) / IP()
     expect(frame, dl_type=0x8847, mpls_label=0xABCDE, mpls_tc=6, mpls_bos=0, mpls_ttl=200, nw_src=0,
            nw_proto=0)
     expect(Ether(src=SRC, dst=DST, type=0x8848) / MPLS(label=16, s=1, ttl=1), dl_type=0x8848,
