@@ -58,10 +58,11 @@ an untagged frame has vlan_tci 0 and a frame tagged with VID 0 has vlan_tci 0x10
 Code points.  Each field lists every NXM/OXM code point ovs-fields(7) gives it, as `CodePoint`s
 (name, code, the OpenFlow version that introduced it).  `nxm`/`nxm_name` are the NXM one (class
 0x0000, 0x0001 or 0x1000), `oxm`/`oxm_name` the newest OXM one (class 0x8000, 0x8001 or an
-experimenter), and `oxm_code_for(field, version)` is the header Open vSwitch puts into an OXM
-match for that OpenFlow version: the newest code point the version has, else the NXM one
-(tcp_flags is NXM_NX_TCP_FLAGS in OpenFlow 1.2, ONFOXM_ET_TCP_FLAGS in 1.3 and 1.4,
-OXM_OF_TCP_FLAGS in 1.5).
+experimenter), and `oxm_code_for(field, version)` is the header Open vSwitch writes for the
+field in that OpenFlow version: the newest OXM code point the version has, else the field's
+first code point (tcp_flags is NXM_NX_TCP_FLAGS in OpenFlow 1.2, ONFOXM_ET_TCP_FLAGS in 1.3 and
+1.4, OXM_OF_TCP_FLAGS in 1.5).  tests/unit/data/ovs_fields.json holds what stock ovs-ofctl
+writes, and the unit tests hold the registry to it and to ovs-fields(7).
 """
 from __future__ import annotations
 
