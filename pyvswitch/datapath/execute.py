@@ -400,22 +400,24 @@ def set_field(frame, vnet: Optional[VnetHdr], name: str, value: int, mask: int =
         partial = bool(vnet is not None and vnet.flags & VNET_HDR_F_NEEDS_CSUM
                        and vnet.csum_start == l4)
         if kind == _IPV4:
-            _fix_checksum(buf, frame, l3, at, size, l3 + 10, False, False)
+            change = _word_sums(buf, frame, l3, at, size)
+            _fix_checksum(buf, l3 + 10, change, False, False)
             if spot[1] >= 12:
-                _fix_pseudo_header(buf, frame, at, size, end, l4, proto, partial, False)
+                _fix_pseudo_header(buf, change, end, l4, proto, partial, False)
         elif kind == _IPV6:
             if spot[1] >= 8:
-                _fix_pseudo_header(buf, frame, at, size, end, l4, proto, partial, True)
+                _fix_pseudo_header(buf, _word_sums(buf, frame, l3, at, size), end, l4, proto,
+                                   partial, True)
         elif partial:
             pass
         elif kind == _SCTP:
             _fix_sctp_crc(buf, frame, at, size, l4, end)
         elif kind == _TCP:
-            _fix_checksum(buf, frame, l4, at, size, l4 + 16, False, False)
+            _fix_checksum(buf, l4 + 16, _word_sums(buf, frame, l4, at, size), False, False)
         elif kind == _UDP:
-            _fix_checksum(buf, frame, l4, at, size, l4 + 6, False, True)
+            _fix_checksum(buf, l4 + 6, _word_sums(buf, frame, l4, at, size), False, True)
         else:
-            _fix_checksum(buf, frame, l4, at, size, l4 + 2, False, False)
+            _fix_checksum(buf, l4 + 2, _word_sums(buf, frame, l4, at, size), False, False)
         return buf
     return frame
 
@@ -435,34 +437,39 @@ def _write(frame, spot: tuple, start: int, value: int, mask: int):
     return buf
 
 
-def _fix_pseudo_header(buf: bytearray, frame, at: int, size: int, end: int, l4: int,
+def _word_sums(buf: bytearray, frame, base: int, at: int, size: int) -> tuple[int, int]:
+    """The one's-complement sums of the 16-bit words covering buf[at:at+size], before (in
+    `frame`) and after; `base` is where the checksummed words start.
+
+    Sums are taken modulo 0xFFFF, which is one's-complement addition of 16-bit words; a
+    positive total folds to (total - 1) % 0xFFFF + 1, never to the other zero (0x0000), the
+    way adding with end-around carry does."""
+    first = base + ((at - base) & ~1)
+    last = at + size + ((at + size - base) & 1)
+    return (int.from_bytes(frame[first:last], "big") % 0xFFFF,
+            int.from_bytes(buf[first:last], "big") % 0xFFFF)
+
+
+def _fix_pseudo_header(buf: bytearray, change: tuple[int, int], end: int, l4: int,
                        proto: int, partial: bool, ipv6: bool) -> None:
     """Carry an IP address change into the transport checksum that covers it."""
     if l4 < 0:
         return
     length = end - l4
     if proto == IPPROTO_TCP and length >= 20:
-        _fix_checksum(buf, frame, at, at, size, l4 + 16, partial, False)
+        _fix_checksum(buf, l4 + 16, change, partial, False)
     elif proto == IPPROTO_UDP and length >= 8:
-        _fix_checksum(buf, frame, at, at, size, l4 + 6, partial, True)
+        _fix_checksum(buf, l4 + 6, change, partial, True)
     elif proto == IPPROTO_ICMPV6 and ipv6 and length >= 4:
-        _fix_checksum(buf, frame, at, at, size, l4 + 2, partial, False)
+        _fix_checksum(buf, l4 + 2, change, partial, False)
 
 
-def _fix_checksum(buf: bytearray, frame, base: int, at: int, size: int, csum_at: int,
-                  partial: bool, udp: bool) -> None:
-    """Update the checksum at buf[csum_at:csum_at+2] for the bytes at buf[at:at+size] having
-    changed from frame's; `base` is where the checksummed 16-bit words start.  A full
-    checksum is stored complemented; a partial (pseudo-header) one is not.
-
-    Sums are taken modulo 0xFFFF, which is one's-complement addition of 16-bit words; a
-    positive total folds to (total - 1) % 0xFFFF + 1, never to the other zero (0x0000), the
-    way adding with end-around carry does.  Every total here is positive because
-    0xFFFF - old_sum is."""
-    first = base + ((at - base) & ~1)
-    last = at + size + ((at + size - base) & 1)
-    old_sum = int.from_bytes(frame[first:last], "big") % 0xFFFF
-    new_sum = int.from_bytes(buf[first:last], "big") % 0xFFFF
+def _fix_checksum(buf: bytearray, csum_at: int, change: tuple[int, int], partial: bool,
+                  udp: bool) -> None:
+    """Update the checksum at buf[csum_at:csum_at+2] for covered words whose sum went from
+    change[0] to change[1].  A full checksum is stored complemented; a partial
+    (pseudo-header) one is not.  Every total below is positive, as 0xFFFF - old sum is."""
+    old_sum, new_sum = change
     stored = buf[csum_at] << 8 | buf[csum_at + 1]
     if partial:
         value = (stored + 0xFFFF - old_sum + new_sum - 1) % 0xFFFF + 1
