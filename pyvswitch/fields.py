@@ -424,7 +424,8 @@ _FIELD_LIST = [
        nxm=("NXM_NX_DP_HASH", 35, 4)),
     _f("ct_state", 32, True, (), SHIFT_CT_STATE, fmt="ct_state", writable=False,
        nxm=("NXM_NX_CT_STATE", 105, 4)),
-    _f("ct_zone", 16, False, (), SHIFT_CT_ZONE, fmt="hex", writable=False,
+    # ovs-fields(7) calls ct_zone hexadecimal, but ovs-ofctl prints it in decimal.
+    _f("ct_zone", 16, False, (), SHIFT_CT_ZONE, writable=False,
        nxm=("NXM_NX_CT_ZONE", 106, 2)),
     _f("ct_mark", 32, True, (), SHIFT_CT_MARK, fmt="hex", nxm=("NXM_NX_CT_MARK", 107, 4)),
     _f("ct_label", 128, True, (), SHIFT_CT_LABEL, fmt="hex", nxm=("NXM_NX_CT_LABEL", 108, 16)),
