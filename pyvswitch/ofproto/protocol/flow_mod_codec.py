@@ -4,7 +4,8 @@ FLOW_MOD has three wire forms (see `flow_wire`):
   * OpenFlow 1.0 OFPT_FLOW_MOD: ofp_match, then cookie, command, timeouts, priority,
     buffer_id, 16-bit out_port, flags, actions.  The command's high byte is a table id
     (Open vSwitch's NXT_FLOW_MOD_TABLE_ID extension); it always decodes into `table_id`,
-    and whether to honour it is the connection's business.  OFPTT_ALL encodes as 0.
+    and whether to honour it is the connection's business; it encodes as given, so a sender
+    without the extension passes table 0.
   * NXT_FLOW_MOD: the same fields with an NXM match, which may carry the cookie filter as a
     pseudo-field; the header's cookie is the new cookie (all ones: leave cookies alone).
   * OpenFlow 1.1+: cookie, cookie_mask, table_id, command, timeouts, priority, buffer_id,
@@ -106,8 +107,7 @@ def _header_cookie_10(message: m.FlowMod, modify_keeps: int) -> int:
 
 
 def _command_10(message: m.FlowMod) -> int:
-    table_id = 0 if message.table_id == m.OFPTT_ALL else message.table_id
-    return message.command | table_id << 8
+    return message.command | message.table_id << 8
 
 
 def encode_flow_mod_10(message: m.FlowMod) -> bytes:

@@ -105,8 +105,15 @@ def test_decoded_flow_mod_says_what_the_flow_text_says(entry):
 def test_flow_text_encodes_to_the_bytes_ovs_ofctl_sends(entry):
     text, command = _flow_text(entry)
     got = _flow_mod(entry)
-    ours = codec.encode(dataclasses.replace(_parse_flow(text, command), version=got.version,
-                                            xid=got.xid, wire=got.wire))
+    wanted = _parse_flow(text, command)
+    table_id = wanted.table_id
+    uses_table_ids = any(isinstance(codec.decode(bytes.fromhex(h)), m.FlowModTableId)
+                         for h in entry["messages"])
+    if got.version == 1 and not uses_table_ids:
+        # Without NXT_FLOW_MOD_TABLE_ID the sender puts no table in the command.
+        table_id = 0
+    ours = codec.encode(dataclasses.replace(wanted, version=got.version, xid=got.xid,
+                                            wire=got.wire, table_id=table_id))
     assert ours == got.raw
 
 
