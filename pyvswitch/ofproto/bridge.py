@@ -64,10 +64,10 @@ from pyvswitch.flow import FlowView
 from pyvswitch.netdev.base import Netdev
 from pyvswitch.netdev.patch import PatchNetdev
 from pyvswitch.netdev.tunnel import TunnelConfig
-from pyvswitch.ofproto import ofpact, xlate
+from pyvswitch.ofproto import ofpact, table_features, xlate
 from pyvswitch.ofproto.flow_table import ApplyResult, OpenFlowTables
 from pyvswitch.ofproto.protocol import action_errors, errors
-from pyvswitch.ofproto.table_config import MISS_CONTINUE
+from pyvswitch.ofproto.table_config import MISS_CONTINUE, TableConfig
 from pyvswitch.ofproto.match import Match
 from pyvswitch.ofproto.patch import PatchPanel
 from pyvswitch.ofproto.protocol import messages as m
@@ -101,6 +101,7 @@ class Bridge:
         self._tables = OpenFlowTables()
         self._lookup = _TablesForTranslation(self._tables)
         self._fail_mode = "standalone"
+        self._flow_table_rows: tuple = ()
         self._has_controllers = False
         self._forward_bpdu = False
         self._names: dict[int, str] = {}              # ofport -> port name
@@ -234,6 +235,15 @@ class Bridge:
         with self._lock:
             return list(self._tables.dump(**filters))
 
+    def table_features(self, version: int) -> list:
+        """protocol.table_features.TableFeatures of tables 0-253, with the names and limits
+        the tables' configuration gives them."""
+        with self._lock:
+            configs = [table.config for table in self._tables.tables]
+        names = {t: c.name for t, c in enumerate(configs) if c.name}
+        limits = {t: c.flow_limit for t, c in enumerate(configs) if c.flow_limit is not None}
+        return table_features.table_features(version, names, limits)
+
     def table_stats(self) -> list:
         """messages.TableStats for every visible table (0-253)."""
         with self._lock:
@@ -255,6 +265,29 @@ class Bridge:
                 return
             self._fail_mode, self._has_controllers = fail_mode, has_controllers
             self._flush_to_default()
+        self.datapath.invalidate()
+
+    def set_flow_table_rows(self, rows: tuple) -> None:
+        """Bridge:flow_tables, as (table id, name, flow_limit, overflow_policy, groups,
+        prefixes) with None for unset optionals (see ovs-vswitchd.conf.db(5) Flow_Table);
+        tables without a row get the defaults back.  A lower flow_limit with eviction evicts
+        at once, as ovs-vswitchd does."""
+        if rows == self._flow_table_rows:
+            return
+        wanted = {row[0]: row for row in rows if 0 <= row[0] < xlate.N_TABLES - 1}
+        with self._lock:
+            now = self._clock()
+            for table_id in set(wanted) | set(row[0] for row in self._flow_table_rows):
+                current = self._tables.tables[table_id].config
+                row = wanted.get(table_id)
+                _, name, flow_limit, policy, groups, prefixes = (
+                    row if row is not None else (table_id, None, None, None, (), None))
+                config = TableConfig.from_flow_table_row(
+                    current, name=name, flow_limit=flow_limit, overflow_policy=policy,
+                    groups=groups, prefixes=prefixes)
+                if config != current:
+                    self._tables.configure_table(table_id, config, now)
+            self._flow_table_rows = rows
         self.datapath.invalidate()
 
     def _flush_to_default(self) -> None:

@@ -18,7 +18,6 @@ from typing import Iterable, Optional, Protocol
 
 from pyvswitch.ofproto.bundles import Bundles
 from pyvswitch.ofproto.protocol import codec, errors
-from pyvswitch.ofproto.table_features import table_features
 from pyvswitch.ofproto.protocol import messages as m
 from pyvswitch.ofproto.protocol.versions import OFP10
 
@@ -146,7 +145,7 @@ class FlowSession:
             return [codec.error_reply(request, TABLE_FEATURES_EPERM)]
         room = codec.MAX_MESSAGE_LEN - codec.HEADER.size - 8
         replies, chunk, size = [], [], 0
-        for features in table_features(request.version):
+        for features in tables.table_features(request.version):
             length = len(features.encode())
             if chunk and size + length > room:
                 replies.append(chunk)

@@ -19,8 +19,8 @@ Semantics, as stock ovs-vswitchd 3.1 shows them (tests/unit/ofproto/test_flow_ta
     match and priority: the new rule has the flow_mod's cookie, timeouts, importance and
     flags and a new creation time, keeps the old rule's last-used time, and keeps its
     counters unless the flow_mod has reset_counts.  check_overlap refuses (OFPFMFC_OVERLAP)
-    a rule that some *other* rule of the same priority in the table could match a packet
-    with.  A table already at its flow_limit refuses a new rule (OFPFMFC_TABLE_FULL) or,
+    a new rule that some other rule of the same priority in the table could match a packet
+    with; a rule replacing an identical one is not checked.  A table already at its flow_limit refuses a new rule (OFPFMFC_TABLE_FULL) or,
     with eviction on, evicts as table_config says; replacing never needs room.
   * MODIFY changes every rule the match covers (MODIFY_STRICT: the rule with this match and
     priority), in one table or all (0xff), whose cookie agrees with cookie/cookie_mask: the
@@ -363,8 +363,9 @@ class OpenFlowTables:
                   now: float) -> Optional[E.ErrorCode]:
         match = fm.match if fm.match is not None else CATCH_ALL
         old = batch.find_exact(table_id, match, fm.priority)
-        if fm.flags & M.OFPFF_CHECK_OVERLAP and self._overlaps(batch, table_id, match,
-                                                               fm.priority, old):
+        # As in Open vSwitch, a flow that replaces an identical one is not checked.
+        if old is None and fm.flags & M.OFPFF_CHECK_OVERLAP and self._overlaps(
+                batch, table_id, match, fm.priority, old):
             return OVERLAP
         victims = []
         if old is None:

@@ -33,7 +33,7 @@ from pyvswitch import fields as F
 from pyvswitch.datapath.dpctl import format_actions as format_datapath_actions
 from pyvswitch.ofproto.match import Match
 from pyvswitch.ofproto.syntax import PortNames, format_match
-from pyvswitch.ofproto.syntax.actions_text import format_action
+from pyvswitch.ofproto.syntax.actions_print import format_action
 from pyvswitch.ofproto.xlate import TraceEvent
 
 _ETH_FIELDS = ("in_port", "vlan_tci", "dl_src", "dl_dst", "dl_type")

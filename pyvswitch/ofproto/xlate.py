@@ -64,6 +64,7 @@ from pyvswitch.netdev.tunnel import TunnelConfig
 from pyvswitch.netdev.tunnel_header import TunnelHeader
 from pyvswitch.ofproto import normal
 from pyvswitch.ofproto import ofpact as a
+from pyvswitch.ofproto import flow_hash
 from pyvswitch.ofproto.action_set import ActionSet
 from pyvswitch.ofproto.mac_learning import MacTable
 from pyvswitch.ofproto.normal import Learning
@@ -627,6 +628,23 @@ class Translation:
     def _do_conjunction(self, action: a.Conjunction) -> None:
         pass        # a conjunctive rule is never the one a lookup returns
 
+    def _do_multipath(self, action: a.Multipath) -> None:
+        value = flow_hash.flow_hash(self.view, action.fields, action.basis)
+        link = flow_hash.choose_link(action.algorithm, value, action.max_link + 1, action.arg)
+        self._write_subfield(action.dst, link)
+
+    def _do_bundle(self, action: a.Bundle) -> None:
+        # A member is live while the bridge has it (link state is not consulted).
+        ports = self.bridge
+        value = flow_hash.flow_hash(self.view, action.fields, action.basis)
+        member = flow_hash.choose_member(
+            action.algorithm, value, action.members,
+            lambda port: port in ports.of_to_dp or port in ports.patches)
+        if action.dst is not None:
+            self._write_subfield(action.dst, OFPP_NONE if member is None else member)
+        elif member is not None:
+            self._output(member)
+
     def _do_check_pkt_larger(self, action: a.CheckPktLarger) -> None:
         # The frame's length is not part of the flow key, so no megaflow can depend on it;
         # like the datapath before check_pkt_len support, answer "not larger".
@@ -651,6 +669,7 @@ _HANDLERS = {
     a.StackPush: _T._do_stack_push, a.StackPop: _T._do_stack_pop, a.Exit: _T._do_exit,
     a.Note: _T._do_nothing, a.Sample: _T._do_nothing, a.FinTimeout: _T._do_fin_timeout,
     a.Conjunction: _T._do_conjunction, a.CheckPktLarger: _T._do_check_pkt_larger,
+    a.Multipath: _T._do_multipath, a.Bundle: _T._do_bundle,
     a.WriteActions: _T._do_write_actions, a.ClearActions: _T._do_clear_actions,
     a.WriteMetadata: _T._do_write_metadata, a.Learn: _T._do_learn,
 }

@@ -66,7 +66,9 @@ TXN_RETRY_INTERVAL = 1.0
 # Columns this layer reads: changes to them trigger reconfiguration.
 _READ = {
     "Open_vSwitch": ["bridges", "next_cfg", "other_config"],
-    "Bridge": ["name", "ports", "other_config", "datapath_type", "fail_mode", "controller"],
+    "Bridge": ["name", "ports", "other_config", "datapath_type", "fail_mode", "controller",
+               "flow_tables"],
+    "Flow_Table": ["name", "flow_limit", "overflow_policy", "groups", "prefixes"],
     "Port": ["name", "interfaces", "tag", "trunks", "vlan_mode", "other_config"],
     "Interface": ["name", "type", "options", "ofport_request", "mtu_request"],
 }
@@ -112,6 +114,9 @@ class BridgeConfig:
     datapath_type: str = "system"
     fail_mode: str = "standalone"
     has_controllers: bool = False
+    # Bridge:flow_tables as (table id, name, flow_limit, overflow_policy, groups, prefixes)
+    # with OVSDB optionals as None and sets as sorted tuples (prefixes None when empty).
+    flow_tables: tuple = ()
     serial: int = 0
     # (serial of the configuration this one was derived from, names of the interfaces
     # whose IfaceConfig differs from that one's), when it was derived from one.
@@ -170,6 +175,7 @@ class ConfigReader:
         self._bridges: dict[Any, _BridgeState] = {}
         self._port_bridges: dict[Any, set] = {}   # port UUID -> UUIDs of bridges listing it
         self._iface_ports: dict[Any, set] = {}    # interface UUID -> UUIDs of ports listing it
+        self._flow_table_bridges: dict[Any, set] = {}  # Flow_Table UUID -> Bridge UUIDs
         self._serials = itertools.count(1)
 
     def _cached(self, row, parse) -> tuple:
@@ -178,11 +184,18 @@ class ConfigReader:
             parsed = self._parsed[row.uuid] = parse(row)
         return parsed
 
-    @staticmethod
-    def _parse_bridge(row) -> tuple:
+    def _parse_bridge(self, row) -> tuple:
+        flow_tables = []
+        for table_id, table_row in sorted(row.flow_tables.items()):
+            self._flow_table_bridges.setdefault(table_row.uuid, set()).add(row.uuid)
+            flow_tables.append((table_id, _optional(table_row.name),
+                                _optional(table_row.flow_limit),
+                                _optional(table_row.overflow_policy),
+                                tuple(sorted(table_row.groups)),
+                                tuple(sorted(table_row.prefixes)) or None))
         return (row.name, tuple(sorted(row.other_config.items())), _uuids(row, "ports"),
                 row.datapath_type or "system", _optional(row.fail_mode) or "standalone",
-                bool(row.controller))
+                bool(row.controller), tuple(flow_tables))
 
     def _parse_port(self, row) -> tuple:
         vlan = (_optional(row.vlan_mode), _optional(row.tag), frozenset(row.trunks),
@@ -202,6 +215,10 @@ class ConfigReader:
         changed, idl.changed_rows = idl.changed_rows, set()
         tables = idl.tables
         dirty_ports: dict[Any, set] = {}      # bridge UUID -> its ports to read again
+        for flow_table_uuid in [u for u in changed if u in self._flow_table_bridges]:
+            # A Flow_Table row changed: the bridges naming it read their tables again.
+            for bridge_uuid in self._flow_table_bridges.pop(flow_table_uuid):
+                changed.add(bridge_uuid)
         for row_uuid in changed:
             self._parsed.pop(row_uuid, None)
             self._iface_configs.pop(row_uuid, None)
@@ -250,7 +267,7 @@ class ConfigReader:
         previous = state.config
         if row_changed:
             (name, other_config, port_uuids, datapath_type, fail_mode,
-             has_controllers) = self._cached(row, self._parse_bridge)
+             has_controllers, flow_tables) = self._cached(row, self._parse_bridge)
             for port_uuid in port_uuids - state.port_uuids:
                 self._port_bridges.setdefault(port_uuid, set()).add(row.uuid)
             for port_uuid in state.port_uuids - port_uuids:
@@ -260,9 +277,9 @@ class ConfigReader:
         elif not dirty_ports:
             return previous
         else:
-            name, other_config, datapath_type, fail_mode, has_controllers = (
+            name, other_config, datapath_type, fail_mode, has_controllers, flow_tables = (
                 previous.name, previous.other_config, previous.datapath_type,
-                previous.fail_mode, previous.has_controllers)
+                previous.fail_mode, previous.has_controllers, previous.flow_tables)
         affected = self._read_ports(state, dirty_ports, tables)
         ifaces = dict(previous.ifaces) if previous is not None else {}
         differing = set()
@@ -282,7 +299,7 @@ class ConfigReader:
                 differing.add(iface_name)
         state.config = BridgeConfig(
             name, other_config, ifaces, datapath_type, fail_mode, has_controllers,
-            next(self._serials),
+            flow_tables, next(self._serials),
             (previous.serial, frozenset(differing)) if previous is not None else None)
         return state.config
 
@@ -683,6 +700,7 @@ class BridgeLayer:
         """Opens those of `names` that are new, numbers and attaches them, applies settings."""
         rb.bridge.set_datapath_type(config.datapath_type)
         rb.bridge.set_fail_mode(config.fail_mode, config.has_controllers)
+        rb.bridge.set_flow_table_rows(config.flow_tables)
         # Numbers go to interfaces in port name order, as if the whole bridge were planned.
         names = sorted((name for name in names if name in config.ifaces),
                        key=lambda name: (config.ifaces[name].port, name))

@@ -194,3 +194,23 @@ def _comparable_trace(text: str) -> list[str]:
         lines = [("Datapath actions: " + ",".join(sorted(line.split(": ", 1)[1].split(","))))
                  if line.startswith("Datapath actions:") else line for line in lines]
     return lines
+
+
+def test_flow_table_rows_limit_and_name_tables_alike(switches):
+    for db in (switches.stock.db_sock, switches.ours.paths.db_sock):
+        subprocess.run(["ovs-vsctl", "--db=unix:" + db, "--", "--id=@ft", "create",
+                        "Flow_Table", "name=alpha", "flow_limit=2", "--", "set", "Bridge",
+                        "br0", "flow_tables:1=@ft"], check=True, capture_output=True,
+                       timeout=30)
+    for result in switches.both("del-flows"):
+        assert result.returncode == 0
+    for port in (1, 2, 3):
+        stock, ours = switches.both("add-flow", "table=1,priority=1,in_port=%d,actions=drop"
+                                    % port)
+        assert (ours.returncode, ours.stderr) == (stock.returncode, stock.stderr), port
+    assert "OFPFMFC_TABLE_FULL" in ours.stderr
+    stock, ours = switches.both("dump-table-features", "-OOpenFlow13")
+    assert '  table 1 ("alpha"):' in ours.stdout and "max_entries=2" in ours.stdout
+    for db in (switches.stock.db_sock, switches.ours.paths.db_sock):
+        subprocess.run(["ovs-vsctl", "--db=unix:" + db, "clear", "Bridge", "br0",
+                        "flow_tables"], check=True, capture_output=True, timeout=30)

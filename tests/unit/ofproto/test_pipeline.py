@@ -292,3 +292,35 @@ def test_every_key_the_mask_covers_translates_the_same(frame):
         blended = (other_key & ~view.wc) | (base & view.wc)
         again = xlate.translate(FlowView(blended), pipe, 1000.0, Learning.NONE)
         assert again.actions == translation.actions, (key, blended)
+
+
+# ---- multipath and bundle ----
+
+def test_multipath_spreads_flows_over_links_and_a_flow_keeps_its_link():
+    pipe = pipeline([Rule(0, 5, Match(), [
+        a.Multipath("symmetric_l4", 50, "modulo_n", 1, 0, a.Subfield("reg0", 0, 16)),
+        a.Resubmit(table_id=1)]),
+        Rule(1, 5, match(reg0=0), [a.Output(2)]), Rule(1, 5, match(reg0=1), [a.Output(3)])])
+    seen = {next(iter(sent(pipe, 1, udp_frame(src_ip="10.0.0.%d" % i)))) for i in range(1, 40)}
+    assert seen == {2, 3}
+    first = sent(pipe, 1, udp_frame(src_ip="10.0.0.7"))
+    assert all(sent(pipe, 1, udp_frame(src_ip="10.0.0.7")).keys() == first.keys()
+               for _ in range(3))
+
+
+def test_symmetric_hash_sends_both_directions_the_same_way():
+    pipe = pipeline([Rule(0, 5, Match(), [
+        a.Bundle("hrw", "symmetric_l4", 0, (2, 3, 4))])])
+    for i in range(1, 20):
+        forward = Ether(src=A, dst=B) / IP(src="10.0.0.%d" % i, dst="10.1.1.1") / TCP(sport=5, dport=6)
+        backward = Ether(src=B, dst=A) / IP(src="10.1.1.1", dst="10.0.0.%d" % i) / TCP(sport=6, dport=5)
+        assert sent(pipe, 1, raw(forward)).keys() == sent(pipe, 1, raw(backward)).keys()
+
+
+def test_bundle_active_backup_uses_the_first_member_the_bridge_has():
+    pipe = pipeline([Rule(0, 5, Match(), [a.Bundle("active_backup", "eth_src", 0, (9, 3, 2))])])
+    assert list(sent(pipe, 1, udp_frame())) == [3]
+    pipe = pipeline([Rule(0, 5, Match(), [
+        a.Bundle("active_backup", "eth_src", 0, (9,), dst=a.Subfield("reg2", 0, 16)),
+        a.OutputReg(a.Subfield("reg2", 0, 16))])])
+    assert sent(pipe, 1, udp_frame()) == {}
