@@ -168,7 +168,11 @@ class FlowSession:
                     tables: FlowTables) -> list[m.Message]:
         now = tables.flow_now()
         nxm = request.nxm
-        flows = [_flow_stats(rule, now, nxm) for rule in self._selected(request, tables)]
+        # Table by table, higher priorities first: the order Open vSwitch's classifier
+        # mostly dumps in (it visits subtables by priority).
+        rules = sorted(self._selected(request, tables),
+                       key=lambda rule: (rule.table_id, -rule.priority))
+        flows = [_flow_stats(rule, now, nxm) for rule in rules]
         return list(codec.flow_stats_replies(request.version, request.xid, flows, nxm))
 
     def _aggregate(self, request: m.AggregateStatsRequest,
