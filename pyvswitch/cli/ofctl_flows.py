@@ -555,7 +555,7 @@ def _by_table(entries) -> list[list]:
 def cmd_replace_flows(session, switch: str, name: str) -> None:
     diff = FlowTableDiff()
     ports = session.names.for_parsing(switch, ports_first=True)
-    usable = _load_file(session, diff, 1, name, ports)
+    usable = _load_file(session, diff, 1, name, ports, failure="open")
     if session.options.bundle:
         usable &= P.BUNDLES
     channel = session.open(switch)

@@ -99,7 +99,7 @@ def parse_flow(text: str, command: int = m.OFPFC_ADD, ports: PortNames = PortNam
         elif key == "out_port" and takes_out_port:
             port = values.parse_port(value, ports)
             if port is None:
-                raise FlowSyntaxError("%s: output to unknown port" % value)
+                raise FlowSyntaxError("%s is not a valid OpenFlow port" % value)
             props["out_port"] = port
         elif key == "out_group" and takes_out_port:
             props["out_group"] = _uint(value, "out_group", 32)
