@@ -24,6 +24,7 @@ Switch-wide settings follow ovs-vswitchd: 254 tables, no packet buffers, OpenFlo
 """
 from __future__ import annotations
 
+import collections
 import dataclasses
 import itertools
 import logging
@@ -33,7 +34,7 @@ import selectors
 import socket
 import threading
 import time
-from typing import Optional, Protocol, Sequence
+from typing import Iterator, Optional, Protocol, Sequence
 
 import pyvswitch
 from pyvswitch.ofproto.connection import Connection
@@ -59,6 +60,10 @@ _FRAG_REASSEMBLE = 2
 #: FLOW_MODs applied under one lock hold: small enough that forwarding, which needs the lock
 #: for upcalls, never waits long for a flood of them.
 FLOW_MOD_BATCH = 64
+#: Bytes of unsent output past which a client's requests wait (and its socket is not read):
+#: a client that does not read its replies cannot make the switch queue without bound, and
+#: a large dump is encoded only as fast as the client takes it.
+OUTPUT_LIMIT = 1 << 20
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,10 +112,18 @@ class _Client:
     name: str                  # "unix#N", for log messages
     sock: socket.socket
     connection: Connection
-    unsent: bytes = b""        # output the socket has not taken yet
     miss_send_len: int = 0
     invalid_ttl_to_controller: bool = False
     flows: FlowSession = dataclasses.field(default_factory=FlowSession)
+    # Output the socket has not taken yet: chunks, the bytes of the first already sent, and
+    # the total still to send.
+    out_chunks: collections.deque = dataclasses.field(default_factory=collections.deque)
+    out_offset: int = 0
+    out_bytes: int = 0
+    # Requests received but not answered yet (answering waits while output is backed up),
+    # and the rest of a reply being streamed (a large flow dump).
+    backlog: collections.deque = dataclasses.field(default_factory=collections.deque)
+    streaming: Optional[Iterator[m.Message]] = None
 
 
 class ConnectionManager:
@@ -237,32 +250,71 @@ class ConnectionManager:
                 self._drop(client, None)
                 return
             if data:
-                messages = client.connection.receive(data, time.monotonic())
-                try:
-                    self._answer_all(client, messages)
-                except Exception:  # a failing view must not take the socket down
-                    log.exception("%s<->%s: failed to answer", self.bridge_name, client.name)
-                    self._drop(client, None)
-                    return
+                client.backlog.extend(client.connection.receive(data, time.monotonic()))
         self._flush(client)
 
-    def _flush(self, client: _Client) -> None:
-        client.unsent += client.connection.take_output()
-        if client.unsent:
+    def _collect(self, client: _Client) -> None:
+        data = client.connection.take_output()
+        if data:
+            client.out_chunks.append(data)
+            client.out_bytes += len(data)
+
+    def _work(self, client: _Client) -> bool:
+        """Answers backlogged requests and streams replies while output stays under
+        OUTPUT_LIMIT; False if the client had to be dropped."""
+        while client.out_bytes < OUTPUT_LIMIT and not client.connection.closed:
+            if client.streaming is not None:
+                message = next(client.streaming, None)
+                if message is None:
+                    client.streaming = None
+                else:
+                    client.connection.send(message)
+                    self._collect(client)
+                continue
+            if not client.backlog:
+                break
             try:
-                sent = client.sock.send(client.unsent)
+                self._answer_next(client)
+            except Exception:  # a failing view must not take the socket down
+                log.exception("%s<->%s: failed to answer", self.bridge_name, client.name)
+                self._drop(client, None)
+                return False
+            self._collect(client)
+        self._collect(client)
+        return True
+
+    def _flush(self, client: _Client) -> None:
+        if not self._work(client):
+            return
+        while client.out_chunks:
+            chunk = client.out_chunks[0]
+            try:
+                sent = client.sock.send(memoryview(chunk)[client.out_offset:])
             except (BlockingIOError, InterruptedError):
-                sent = 0
+                break
             except OSError as error:
                 self._drop(client, "send failed (%s)" % os.strerror(error.errno))
                 return
-            client.unsent = client.unsent[sent:]
-        waiting = bool(client.unsent)
+            client.out_bytes -= sent
+            client.out_offset += sent
+            if client.out_offset == len(chunk):
+                client.out_chunks.popleft()
+                client.out_offset = 0
+                if client.out_bytes < OUTPUT_LIMIT and (client.backlog or client.streaming):
+                    if not self._work(client):
+                        return
+        waiting = bool(client.out_chunks)
         if client.connection.closed and not waiting:
             self._drop(client, client.connection.close_reason)
             return
-        events = selectors.EVENT_READ | (selectors.EVENT_WRITE if waiting else 0)
-        self._selector.modify(client.sock, events, "client")
+        busy = client.backlog or client.streaming is not None or client.out_bytes >= OUTPUT_LIMIT
+        events = (0 if busy else selectors.EVENT_READ) | (selectors.EVENT_WRITE if waiting else 0)
+        if events:
+            self._selector.modify(client.sock, events, "client")
+        else:
+            # Nothing to send yet answers are waiting: cannot happen (waiting answers are
+            # worked on until output backs up); keep reading so the client is never stuck.
+            self._selector.modify(client.sock, selectors.EVENT_READ, "client")
 
     def _drop(self, client: _Client, reason: Optional[str]) -> None:
         if reason:
@@ -290,23 +342,19 @@ class ConnectionManager:
 
     # ---- answers ----
 
-    def _answer_all(self, client: _Client, messages: list) -> None:
-        """Answers in order; runs of FLOW_MODs are applied FLOW_MOD_BATCH at a time, so a
-        flood of them costs one lock and one cache invalidation per batch, not per flow."""
-        index = 0
-        while index < len(messages):
-            end = index
-            while (end < len(messages) and end - index < FLOW_MOD_BATCH
-                   and isinstance(messages[end], m.FlowMod)):
-                end += 1
-            tables = self._view.flow_tables()
-            if end > index and tables is not None:
-                for reply in client.flows.answer_flow_mods(messages[index:end], tables):
-                    client.connection.send(reply)
-                index = end
-            else:
-                self._answer(client, messages[index])
-                index += 1
+    def _answer_next(self, client: _Client) -> None:
+        """Answers the next backlogged request; a run of FLOW_MODs is applied FLOW_MOD_BATCH
+        at a time, so a flood of them costs one lock and one cache invalidation per batch."""
+        backlog = client.backlog
+        tables = self._view.flow_tables()
+        if isinstance(backlog[0], m.FlowMod) and tables is not None:
+            batch = []
+            while backlog and len(batch) < FLOW_MOD_BATCH and isinstance(backlog[0], m.FlowMod):
+                batch.append(backlog.popleft())
+            for reply in client.flows.answer_flow_mods(batch, tables):
+                client.connection.send(reply)
+            return
+        self._answer(client, backlog.popleft())
 
     def _answer(self, client: _Client, request: m.Message) -> None:
         connection = client.connection
@@ -337,8 +385,8 @@ class ConnectionManager:
             if replies is None:
                 # Replies and asynchronous messages are a switch's to send, not to receive.
                 connection.send(codec.error_reply(request, errors.BAD_TYPE))
-            for reply in replies or ():
-                connection.send(reply)
+            else:
+                client.streaming = iter(replies)
 
     def _features_reply(self, version: int, xid: int) -> m.FeaturesReply:
         ports: tuple = ()

@@ -164,12 +164,16 @@ class FlowSession:
                                  out_port=request.out_port, out_group=request.out_group,
                                  cookie=request.cookie, cookie_mask=request.cookie_mask)
 
-    def _flow_stats(self, request: m.FlowStatsRequest,
-                    tables: FlowTables) -> list[m.Message]:
+    def _flow_stats(self, request: m.FlowStatsRequest, tables: FlowTables):
+        """The replies, made lazily: the rules are chosen now, their entries encoded only as
+        the connection manager asks for the next message (a dump of 100,000 flows streams)."""
         now = tables.flow_now()
         nxm = request.nxm
-        flows = [_flow_stats(rule, now, nxm) for rule in self._selected(request, tables)]
-        return list(codec.flow_stats_replies(request.version, request.xid, flows, nxm))
+        # Table by table, higher priorities first: the order Open vSwitch's classifier
+        # mostly dumps in (it visits subtables by priority).
+        rules = sorted(self._selected(request, tables),
+                       key=lambda rule: (rule.table_id, -rule.priority))
+        return _streamed_replies(request, rules, now, nxm)
 
     def _aggregate(self, request: m.AggregateStatsRequest,
                    tables: FlowTables) -> list[m.Message]:
@@ -178,6 +182,21 @@ class FlowSession:
             version=request.version, xid=request.xid, nxm=request.nxm,
             packet_count=sum(rule.n_packets for rule in rules),
             byte_count=sum(rule.n_bytes for rule in rules), flow_count=len(rules))]
+
+
+#: Rules turned into entries per step of a streamed dump.
+_STREAM_STEP = 256
+
+
+def _streamed_replies(request: m.FlowStatsRequest, rules: list, now: float, nxm: bool):
+    held = None
+    for start in range(0, max(len(rules), 1), _STREAM_STEP):
+        flows = [_flow_stats(rule, now, nxm) for rule in rules[start:start + _STREAM_STEP]]
+        for reply in codec.flow_stats_replies(request.version, request.xid, flows, nxm):
+            if held is not None:
+                yield dataclasses.replace(held, flags=held.flags | m.OFPMPF_REPLY_MORE)
+            held = reply
+    yield dataclasses.replace(held, flags=held.flags & ~m.OFPMPF_REPLY_MORE)
 
 
 def flow_stats_of(rules: Iterable, now: float, nxm: bool) -> list[m.FlowStats]:

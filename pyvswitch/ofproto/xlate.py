@@ -92,8 +92,8 @@ DROP_STACK_TOO_DEEP = "drop_action_stack_too_deep"
 coverage.define(DROP_TOO_DEEP, DROP_TOO_MANY, DROP_STACK_TOO_DEEP)
 MAX_STACK = 1024 * 8            # bytes of the push/pop field stack, as ovs-actions(7)
 
-_TUNNEL_METADATA = ("tun_id", "tun_src", "tun_dst")
-_PIPELINE_METADATA = ["metadata"] + ["reg%d" % i for i in range(16)]
+_CLEARED_BY_PATCH_CROSSING = (F.TUNNEL_KEY_MASK | F.OPENFLOW_METADATA_MASK
+                              | F.CONNTRACK_KEY_MASK)
 
 
 class TableLookup(Protocol):
@@ -436,8 +436,8 @@ class Translation:
         self.action_set = ActionSet()
         view.set("in_port", link.peer_ofport)
         view.set("vlan_tci", 0 if tci is None else tci | VLAN_CFI)
-        for name in _TUNNEL_METADATA + tuple(_PIPELINE_METADATA):
-            view.set(name, 0)
+        # The peer sees no tunnel, register, metadata or connection tracking state.
+        view.key &= ~_CLEARED_BY_PATCH_CROSSING
         self._tag_rewritten = not tag_is_original
         self._trace("bridge", peer.name)
         self._depth += 1

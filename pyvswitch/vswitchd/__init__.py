@@ -15,6 +15,7 @@ says what killed us, as ovs-vswitchd's does.
 """
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import signal
@@ -39,6 +40,10 @@ from pyvswitch.vswitchd.bridge_layer import BridgeLayer
 
 PROGRAM = cmdline.PROGRAM
 GIL_SWITCH_INTERVAL = 0.0005          # seconds
+#: Garbage-collector thresholds: the young generation is collected every 20,000 net new
+#: objects instead of 700.  OpenFlow rules, classifier entries and cached flows are many
+#: long-lived objects; with the default, loading 100,000 flows was mostly collector time.
+GC_THRESHOLDS = (20000, 20, 20)
 log = logging.getLogger("vswitchd")
 
 
@@ -232,6 +237,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     # over after 0.5 ms instead of Python's 5 ms, so a control-plane burst (a stats update,
     # a big transaction) delays a packet by at most that much.
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
+    gc.set_threshold(*GC_THRESHOLDS)
+    gc.freeze()             # what start-up loaded is never garbage: don't scan it again
     process = _Process(opts)
     try:
         process.start()

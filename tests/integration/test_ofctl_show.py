@@ -31,6 +31,9 @@ class FakeView:
     def ports(self):
         return list(self.port_list)
 
+    def flow_tables(self):
+        return None             # a switch without OpenFlow tables: flow requests are refused
+
 
 BRIDGE_PORTS = [
     PortInfo(0xfffe, "br0", bytes.fromhex("72aad860ba4b"), admin_down=True, link_down=True,
@@ -217,10 +220,14 @@ def test_switch_config_and_unsupported_requests(bridge):
         client.send(m.SetConfig(version=4, xid=6, flags=4, miss_send_len=0))
         error = client.receive()
         assert (error.type, error.code, error.xid) == (10, 0, 6)
-        flow_mod = bytes.fromhex("040e000800000007")
-        client.sock.sendall(flow_mod)
+        truncated_flow_mod = bytes.fromhex("040e000800000007")
+        client.sock.sendall(truncated_flow_mod)
         error = client.receive()
-        assert (error.type, error.code, error.data) == (1, 1, flow_mod)
+        assert (error.type, error.code, error.data) == (1, 6, truncated_flow_mod)   # BAD_LEN
+        group_mod = bytes.fromhex("040f000800000007")       # not implemented yet
+        client.sock.sendall(group_mod)
+        error = client.receive()
+        assert (error.type, error.code, error.data) == (1, 1, group_mod)            # BAD_TYPE
         client.send(m.FeaturesReply(version=4, xid=8, datapath_id=1))
         assert client.receive().code == 1
         client.send(m.BarrierRequest(version=4, xid=9))

@@ -75,7 +75,8 @@ class Idl:
     def _row(table, u, record):
         if table == "Bridge":
             name, other_config, ports = record
-            row = Row(u, name=name, other_config=dict(other_config), datapath_type="")
+            row = Row(u, name=name, other_config=dict(other_config), datapath_type="",
+                      fail_mode=[], controller=[], flow_tables={})
             row._data["ports"] = Refs(ports)
         elif table == "Port":
             name, tag, ifaces = record
