@@ -16,8 +16,16 @@ Rules followed (those of Open vSwitch's ODP formatter):
   * a tunnel output prints as set(tunnel(...)),PORT, the way a kernel datapath's pair of
     actions reads;
   * a tagged frame prints eth_type(TPID),vlan(...),encap(eth_type(inner),...);
-  * consecutive "set" actions on one header merge into one set(header(...)), with masks on
-    partially rewritten values (tos=0x8/0xfc), as the userspace datapath prints them.
+  * consecutive set and set_masked actions on one header merge into one set(header(...)),
+    as the userspace datapath prints them: eth, ipv4, ipv6, arp, tcp/udp/sctp and nd print
+    only the rewritten values, with "/mask" after a partly rewritten one (tos=0x8/0xfc,
+    src=1.2.3.0/255.255.255.0, the value shown under its mask); mpls, icmp and icmpv6 are
+    rewritten whole and print every value; nd_ext always prints nd_reserved; a rewrite of
+    the outer VLAN tag prints as pop_vlan,push_vlan(...) of the new tag;
+  * push_mpls(label=..,tc=..,ttl=..,bos=..,eth_type=0x8847), pop_mpls(eth_type=0x800) and
+    trunc(N) print as Open vSwitch's do, and each push or pop changes the header the actions
+    after it rewrite (a set after push_mpls prints the pushed label, after pop_mpls the
+    payload's).
 Pure functions, no I/O.
 """
 from __future__ import annotations
@@ -238,57 +246,132 @@ def _format_ip(key: int, mask: int, verbose: bool, dl_type: int) -> list[str]:
 
 
 # ------------------------------------------------------------------ actions
-def _set_header(name: str, key: int) -> tuple[str, str, int, Callable]:
-    """Where a set of field `name` prints, for a flow of this key: (header attribute,
-    subfield, the subfield bits the field covers, value formatter)."""
+def _hex32(value: int) -> str:
+    return "0x%x" % value
+
+
+# Set actions are printed from a running copy of the flow key: each set writes its bits into
+# that copy, and a run of sets on one header prints the header's written bits.  Headers Open
+# vSwitch rewrites with masked sets print only written subfields ("/mask" when partly
+# written, the value shown under its mask); MPLS, ICMP and VLAN headers are rewritten whole,
+# so they print every subfield of the copy; nd_ext always prints nd_reserved, unmasked.
+# Push and pop actions update the copy too, so a set after push_mpls prints the pushed label.
+_ND_EXT = ("nd_ext", [("nd_reserved", _bits(F.SHIFT_ND_RESERVED, 32), _hex32),
+                      ("nd_options_type", _bits(F.SHIFT_ND_OPTIONS_TYPE, 8), _dec)])
+_MPLS = ("mpls", [("label", _bits(F.SHIFT_MPLS_LSE + 12, 20), _dec),
+                  ("tc", _bits(F.SHIFT_MPLS_LSE + 9, 3), _dec),
+                  ("ttl", _bits(F.SHIFT_MPLS_LSE, 8), _dec),
+                  ("bos", _bits(F.SHIFT_MPLS_LSE + 8, 1), _dec)])
+_MPLS_LSE = _bits(F.SHIFT_MPLS_LSE, 32)
+_PRINTED_UNMASKED = frozenset({"nd_reserved"})
+_VLAN_TCI, _VLAN_TPID = _VLANS[0]
+_VLAN_TCI1, _VLAN_TPID1 = _VLANS[1]
+
+# The header a run of sets prints, as (attribute name, subfields, rewritten whole); the outer
+# VLAN tag ("vlan") prints as pop_vlan,push_vlan instead.
+_SET_HEADERS = {
+    "eth": (_ETH[0], _ETH[1], False),
+    "ipv4": ("ipv4", [sub for sub in _IPV4[1] if sub[0] != "proto"], False),
+    "ipv6": ("ipv6", [sub for sub in _IPV6[1] if sub[0] != "proto"], False),
+    "arp": (_ARP[0], _ARP[1], False),
+    "tcp": ("tcp", _PORTS, False), "udp": ("udp", _PORTS, False), "sctp": ("sctp", _PORTS, False),
+    "icmp": ("icmp", _ICMP, True), "icmpv6": ("icmpv6", _ICMP, True),
+    "nd": (_ND[0], _ND[1], False), "nd_ext": (_ND_EXT[0], _ND_EXT[1], False),
+    "mpls": (_MPLS[0], _MPLS[1], True),
+}
+_FIXED_SET_HEADER = {
+    "dl_src": "eth", "dl_dst": "eth",
+    "vlan_tci": "vlan", "vlan_vid": "vlan", "vlan_pcp": "vlan", "dl_vlan": "vlan",
+    "dl_vlan_pcp": "vlan",
+    "mpls_label": "mpls", "mpls_tc": "mpls", "mpls_ttl": "mpls",
+    "arp_op": "arp", "arp_spa": "arp", "arp_tpa": "arp", "arp_sha": "arp", "arp_tha": "arp",
+    "ipv6_src": "ipv6", "ipv6_dst": "ipv6", "ipv6_label": "ipv6",
+    "icmpv6_type": "icmpv6", "icmpv6_code": "icmpv6",
+    "nd_target": "nd", "nd_sll": "nd", "nd_tll": "nd",
+    "nd_reserved": "nd_ext", "nd_options_type": "nd_ext",
+}
+_IP_SET_FIELDS = ("nw_tos", "ip_dscp", "nw_ecn", "nw_ttl")
+_L4_BY_PROTO_NAMES = frozenset(name for name, _ in _L4_BY_PROTO.values())
+_L4_SET_FIELDS = ("tp_src", "tp_dst", "tcp_src", "tcp_dst", "udp_src", "udp_dst",
+                  "sctp_src", "sctp_dst")
+
+
+def _set_header(name: str, key: int) -> str:
+    """The header a set of field `name` rewrites in a frame whose key is `key`."""
+    header = _FIXED_SET_HEADER.get(name)
+    if header is not None:
+        return header
     dl_type = _get(key, _DL_TYPE)
-    if name in ("dl_src", "dl_dst"):
-        return "eth", name[3:], (1 << 48) - 1, _mac
-    if dl_type in (F.ETH_TYPE_ARP, F.ETH_TYPE_RARP) and name in ("nw_src", "nw_dst"):
-        return "arp", "sip" if name == "nw_src" else "tip", 0xFFFFFFFF, _ip4
-    if name in ("tp_src", "tp_dst"):
-        l4 = _L4_BY_PROTO.get(_get(key, _NW_PROTO), ("tcp",))[0]
-        return l4, name[3:], 0xFFFF, _dec
-    ipv6 = dl_type == F.ETH_TYPE_IPV6
     if name in ("nw_src", "nw_dst"):
-        return "ipv4", name[3:], 0xFFFFFFFF, _ip4
-    if name in ("ipv6_src", "ipv6_dst"):
-        return "ipv6", name[5:], (1 << 128) - 1, _ip6
-    if name == "nw_ttl":
-        return ("ipv6", "hlimit", 0xFF, _dec) if ipv6 else ("ipv4", "ttl", 0xFF, _dec)
-    if name in ("nw_tos", "nw_ecn"):
-        bits = 0xFC if name == "nw_tos" else 0x03
-        return ("ipv6" if ipv6 else "ipv4"), ("tclass" if ipv6 else "tos"), bits, _hex
+        return "arp" if dl_type in (F.ETH_TYPE_ARP, F.ETH_TYPE_RARP) else "ipv4"
+    if name in _IP_SET_FIELDS:
+        return "ipv6" if dl_type == F.ETH_TYPE_IPV6 else "ipv4"
+    if name in _L4_SET_FIELDS:
+        default = name[:-4] if name[:-4] in _L4_BY_PROTO_NAMES else "tcp"
+        return _L4_BY_PROTO.get(_get(key, _NW_PROTO), (default,))[0]
+    if name in ("icmp_type", "icmp_code"):
+        return "icmpv6" if dl_type == F.ETH_TYPE_IPV6 else "icmp"
     raise ValueError("unknown settable field %s" % name)
 
 
-_SET_ORDER = {"eth": ("src", "dst"), "arp": ("sip", "tip"),
-              "ipv4": ("src", "dst", "tos", "ttl"), "ipv6": ("src", "dst", "tclass", "hlimit"),
-              "tcp": ("src", "dst"), "udp": ("src", "dst"), "sctp": ("src", "dst")}
+def _set_bits(action: tuple) -> tuple[str, int, int]:
+    """(datapath field name, key bits written, their new value) of a set or set_masked."""
+    name = dpa.SETTABLE_NAME_OF.get(action[1])
+    if name is None:
+        raise ValueError("unknown settable field %s" % action[1])
+    field = F.field(name)
+    mask = field.value_mask if action[0] == dpa.SET else action[3] & field.value_mask
+    if name in ("vlan_vid", "vlan_tci"):
+        mask &= ~F.VLAN_CFI
+    return name, mask << field.shift, (action[2] << field.shift) & (mask << field.shift)
 
 
-def _format_sets(sets: list[tuple], key: int) -> str:
-    """One set(header(...)) for a run of set actions on the same header."""
-    header = None
-    values: dict[str, list] = {}
-    for _, name, value in sets:
-        header, sub, bits, fmt = _set_header(name, key)
-        old = values.get(sub, [0, 0, fmt])
-        old[0] = (old[0] & ~bits) | (value & bits)
-        old[1] |= bits
-        values[sub] = old
+def _format_vlan_push(key: int) -> str:
+    tpid = _get(key, _VLAN_TPID) or F.ETH_TYPE_VLAN
+    prefix = "" if tpid == F.ETH_TYPE_VLAN else "tpid=0x%04x," % tpid
+    return "push_vlan(%s%s)" % (prefix, format_vlan_tci(_get(key, _VLAN_TCI) | F.VLAN_CFI))
+
+
+def _format_set_run(header: str, written: int, key: int) -> str:
+    """One set(header(...)) for the bits a run of sets wrote into `key`."""
+    if header == "vlan":
+        return "pop_vlan," + _format_vlan_push(key)
+    name, subfields, whole = _SET_HEADERS[header]
     parts = []
-    for sub in _SET_ORDER[header]:
-        if sub in values:
-            value, bits, fmt = values[sub]
-            full = {_mac: (1 << 48) - 1, _ip4: 0xFFFFFFFF, _ip6: (1 << 128) - 1}.get(fmt)
-            if full is None:
-                full = 0xFFFF if header in ("tcp", "udp", "sctp") else 0xFF
-            text = "%s=%s" % (sub, fmt(value))
-            if bits != full:
-                text += "/" + _MASK_FORMAT[fmt](bits)
-            parts.append(text)
-    return "set(%s(%s))" % (header, ",".join(parts))
+    for sub, spec, fmt in subfields:
+        bits = spec[1] if whole else _get(written, spec)
+        if sub in _PRINTED_UNMASKED:
+            parts.append("%s=%s" % (sub, fmt(_get(key, spec) & bits)))
+            continue
+        if not bits:
+            continue
+        text = "%s=%s" % (sub, fmt(_get(key, spec) & bits))
+        if bits != spec[1]:
+            text += "/" + _MASK_FORMAT[fmt](bits)
+        parts.append(text)
+    return "set(%s(%s))" % (name, ",".join(parts))
+
+
+def _put(key: int, spec: tuple[int, int], value: int) -> int:
+    return key & ~(spec[1] << spec[0]) | (value & spec[1]) << spec[0]
+
+
+def _after_push_vlan(key: int, tpid: int, tci: int) -> int:
+    key = _put(key, _VLAN_TCI1, _get(key, _VLAN_TCI))
+    key = _put(key, _VLAN_TPID1, _get(key, _VLAN_TPID))
+    return _put(_put(key, _VLAN_TCI, tci | F.VLAN_CFI), _VLAN_TPID, tpid)
+
+
+def _after_pop_vlan(key: int) -> int:
+    key = _put(key, _VLAN_TCI, _get(key, _VLAN_TCI1))
+    key = _put(key, _VLAN_TPID, _get(key, _VLAN_TPID1))
+    return _put(_put(key, _VLAN_TCI1, 0), _VLAN_TPID1, 0)
+
+
+def _format_push_mpls(ethertype: int, lse: int) -> str:
+    lse_key = lse << F.SHIFT_MPLS_LSE
+    fields = ",".join("%s=%d" % (sub, _get(lse_key, spec)) for sub, spec, _ in _MPLS[1])
+    return "push_mpls(%s,eth_type=0x%x)" % (fields, ethertype)
 
 
 def format_userspace_cookie(cookie) -> str:
@@ -318,6 +401,8 @@ def format_tunnel_header(header) -> str:
 
 
 def format_actions(actions: list, key: int, *, names: PortNames = None) -> str:
+    """Datapath actions as dpctl/dump-flows and ofproto/trace print them, for a frame whose
+    flow key is `key`."""
     if not actions:
         return "drop"
     parts = []
@@ -325,30 +410,41 @@ def format_actions(actions: list, key: int, *, names: PortNames = None) -> str:
     while index < len(actions):
         action = actions[index]
         kind = action[0]
-        if kind == dpa.SET:
-            header = _set_header(action[1], key)[0]
-            end = index + 1
-            while (end < len(actions) and actions[end][0] == dpa.SET
-                   and _set_header(actions[end][1], key)[0] == header):
-                end += 1
-            parts.append(_format_sets(actions[index:end], key))
-            index = end
+        if kind in (dpa.SET, dpa.SET_MASKED):
+            header = _set_header(dpa.SETTABLE_NAME_OF.get(action[1], action[1]), key)
+            written = 0
+            while index < len(actions) and actions[index][0] in (dpa.SET, dpa.SET_MASKED):
+                name, bits, value = _set_bits(actions[index])
+                if _set_header(name, key) != header:
+                    break
+                key = key & ~bits | value
+                written |= bits
+                index += 1
+            parts.append(_format_set_run(header, written, key))
             continue
         if kind == dpa.OUTPUT:
             parts.append(_port_name(action[1], names))
         elif kind == dpa.PUSH_VLAN:
-            tpid, tci = action[1], action[2] | F.VLAN_CFI
-            prefix = "" if tpid == F.ETH_TYPE_VLAN else "tpid=0x%04x," % tpid
-            parts.append("push_vlan(%s%s)" % (prefix, format_vlan_tci(tci)))
+            key = _after_push_vlan(key, action[1], action[2])
+            parts.append(_format_vlan_push(key))
         elif kind == dpa.POP_VLAN:
+            key = _after_pop_vlan(key)
             parts.append("pop_vlan")
+        elif kind == dpa.PUSH_MPLS:
+            key = _put(_put(key, _MPLS_LSE, action[2]), _DL_TYPE, action[1])
+            parts.append(_format_push_mpls(action[1], action[2]))
+        elif kind == dpa.POP_MPLS:
+            key = _put(_put(key, _MPLS_LSE, 0), _DL_TYPE, action[1])
+            parts.append("pop_mpls(eth_type=0x%x)" % action[1])
+        elif kind == dpa.TRUNC:
+            parts.append("trunc(%d)" % action[1])
         elif kind == dpa.USERSPACE:
             parts.append("userspace(pid=0,%s)" % format_userspace_cookie(action[1]))
         elif kind == dpa.TUNNEL_OUTPUT:
             parts.append("set(%s),%s" % (format_tunnel_header(action[2]),
                                          _port_name(action[1], names)))
         else:
-            parts.append(repr(action))
+            raise ValueError("unknown datapath action %r" % (action,))
         index += 1
     return ",".join(parts)
 

@@ -1,5 +1,9 @@
 """Datapath flow text: expected lines were printed by stock ovs-vswitchd 3.1 (dummy datapath)."""
+import ast
+import pathlib
 import struct
+
+import pytest
 
 from scapy.layers.inet import IP, TCP, UDP
 from scapy.layers.inet6 import IPv6
@@ -9,6 +13,7 @@ from scapy.packet import raw
 from pyvswitch.datapath import actions as dpa
 from pyvswitch.datapath.dpctl import format_actions, format_flow, format_key, format_tcp_flags
 from pyvswitch.flow import FlowView, extract_key
+from pyvswitch.ofproto.syntax import parse_match
 
 A, B = "50:54:00:00:00:01", "50:54:00:00:00:02"
 ALWAYS = ("in_port", "dl_type", "recirc_id")
@@ -133,3 +138,72 @@ def test_double_tagged_key():
                                                      ip=False))
     assert text.endswith("eth_type(0x88a8),vlan(vid=100),encap(eth_type(0x8100),vlan(vid=200),"
                          "encap(eth_type(0x0806)))")
+
+
+# ------------------------------------------------------------------ stock golden table
+GOLDEN = pathlib.Path(__file__).parents[2] / "data" / "dpctl_actions" / "trace.txt"
+
+
+def golden_rows():
+    aliases, rows = {}, []
+    for line in GOLDEN.read_text().splitlines():
+        if line.startswith("= "):
+            name, flow = line[2:].split(" ", 1)
+            aliases[name] = flow
+        elif line.strip() and not line.startswith("#"):
+            match, flow, ofp_actions, datapath, stock = (c.strip() for c in line.split(" | "))
+            rows.append(pytest.param(aliases.get(flow, flow), ast.literal_eval(datapath), stock,
+                                     id=ofp_actions))
+    return rows
+
+
+@pytest.mark.parametrize("flow, actions, stock", golden_rows())
+def test_datapath_actions_print_as_stock_ofproto_trace(flow, actions, stock):
+    key = parse_match(flow)[0].value
+    assert format_actions(actions, key) == stock
+
+
+def test_golden_table_covers_every_action_kind_and_settable_field_header():
+    rows = [row.values for row in golden_rows()]
+    kinds = {action[0] for _, actions, _ in rows for action in actions}
+    assert kinds >= {dpa.OUTPUT, dpa.SET, dpa.SET_MASKED, dpa.PUSH_VLAN, dpa.POP_VLAN,
+                     dpa.PUSH_MPLS, dpa.POP_MPLS, dpa.TRUNC}
+    printed = " ".join(stock for _, _, stock in rows)
+    for header in ("eth", "ipv4", "ipv6", "arp", "tcp", "udp", "sctp", "icmp", "icmpv6", "nd",
+                   "nd_ext", "mpls"):
+        assert "set(%s(" % header in printed
+
+
+def test_set_after_push_mpls_prints_the_pushed_label():
+    key = parse_match("in_port=1,tcp")[0].value
+    actions = [dpa.push_mpls(dpa.mpls_lse(10, tc=1, ttl=9)), dpa.set_field("mpls_ttl", 8),
+               dpa.pop_mpls(0x0800), dpa.set_field("nw_ttl", 7), dpa.output(2)]
+    assert format_actions(actions, key) == (
+        "push_mpls(label=10,tc=1,ttl=9,bos=1,eth_type=0x8847),"
+        "set(mpls(label=10,tc=1,ttl=8,bos=1)),pop_mpls(eth_type=0x800),set(ipv4(ttl=7)),2")
+
+
+def test_vlan_set_after_push_vlan_rewrites_the_pushed_tag():
+    key = parse_match("in_port=1,vlan_tci=0x1005,ip")[0].value
+    actions = [dpa.push_vlan(0x2009, tpid=0x88A8), dpa.set_field("vlan_pcp", 3),
+               dpa.pop_vlan(), dpa.set_field("vlan_vid", 6)]
+    assert format_actions(actions, key) == (
+        "push_vlan(tpid=0x88a8,vid=9,pcp=1),pop_vlan,push_vlan(tpid=0x88a8,vid=9,pcp=3),"
+        "pop_vlan,pop_vlan,push_vlan(vid=6,pcp=0)")
+
+
+def test_masked_sets_merge_bits_of_one_field_and_sets_of_other_headers_split_runs():
+    key = parse_match("in_port=1,udp6")[0].value
+    actions = [dpa.set_masked("ipv6_label", 0x5, 0xF), dpa.set_masked("ipv6_label", 0x30, 0xF0),
+               dpa.set_masked("ip_dscp", 0x3F, 0x0F), dpa.set_field("udp_dst", 9),
+               dpa.set_field("nw_ecn", 3)]
+    assert format_actions(actions, key) == (
+        "set(ipv6(label=0x35/0xff,tclass=0x3c/0x3c)),set(udp(dst=9)),set(ipv6(tclass=0x3/0x3))")
+
+
+def test_unknown_action_and_field_are_errors():
+    key = parse_match("in_port=1,ip")[0].value
+    with pytest.raises(ValueError):
+        format_actions([("recirc", 1)], key)
+    with pytest.raises(ValueError):
+        format_actions([("set", "metadata", 1)], key)
