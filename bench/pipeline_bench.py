@@ -1,7 +1,7 @@
 """Forwarding through OpenFlow pipelines: pyvswitchd against stock OVS's userspace datapath, same flows, same run.
 
 Run as root:  python bench/pipeline_bench.py [--seconds 5] [--reps 3] [--only pyvswitch,stock-ovs]
-              [--pipelines ten-tables,br-tun] [--setup-frames 20000] [--save-flows DIR]
+              [--pipelines ten-tables,br-tun] [--setup-frames 20000] [--save-flows DIR] [--show-megaflows]
 
 Each repetition builds, for each pipeline and each switch in turn, a fresh pair of namespaces (bench/topology.py)
 whose root-side veths are the bridge's only ports, makes the bridge `fail_mode=secure`, and loads the pipeline with
@@ -27,8 +27,11 @@ Figures per switch and pipeline (each repetition's figure printed, then min/medi
   setup_kps   thousands of frames a second received at the peer, each of a flow the datapath has no megaflow for
   setup_mf    megaflows the setup test left in the datapath (how many of its frames were really new flows)
   mf_per_1k   megaflows made by 1,000 UDP frames of distinct 5-tuples (ports and addresses outside the hosts
-              tables), counted as lines of `ovs-appctl dpctl/dump-flows` before and after
+              tables) sent the setup test's way after a warm-up ping, counted as lines of stock
+              `ovs-appctl dpctl/dump-flows` before and after (0: all 1,000 hit the ping's megaflows)
   mf_rx       how many of those 1,000 frames reached the peer
+  learned     flows in the tables after the run beyond those loaded (br-tun: table 20's learned MACs)
+and, on each repetition's line, tables_hit: the tables with a flow whose n_packets grew (ten-tables: all of 0-9).
 Ratios are pyvswitch / stock medians; the targets printed beside them are tcp and setup >= 1.0x, megaflows <= stock.
 Figures are printed, never asserted.  A switch that fails a step gets the error printed and '-' for the rest.
 """
@@ -161,21 +164,26 @@ PIPELINES = {
 # Frames are built here rather than by the kernel so that nothing but them (and the warm-up ping) reaches the switch.
 _SENDER = r"""
 import socket, struct, sys, time
-n, dst_mac, own_ip, kind, per_ms = int(sys.argv[1]), bytes.fromhex(sys.argv[2].replace(':', '')), sys.argv[3], sys.argv[4], int(sys.argv[5])
-own_mac = open('/sys/class/net/eth0/address').read().strip()
+n, dst_mac, own_ip, kind, per_ms = sys.argv[1:]
+n, dst_mac, per_ms = int(n), bytes.fromhex(dst_mac.replace(':', '')), int(per_ms)
+own_mac = bytes.fromhex(open('/sys/class/net/eth0/address').read().strip().replace(':', ''))
 def ip(s): return socket.inet_aton(s)
 def host(net, k): return ip('10.%d.%d.%d' % (net, k >> 8, k & 255))
+def new_mac(i): return b'\x02\x00' + struct.pack('!I', i + 1)
+def checksum(data):
+    words = sum(struct.unpack('!%dH' % (len(data) // 2), data))
+    while words >> 16: words = (words & 0xffff) + (words >> 16)
+    return ~words & 0xffff
 def frame(i):
     if kind == 'hosts':       # each frame a new (source host, destination host) pair of tables 3 and 6
-        src_mac, src, dst, sport, dport = b'\x02\x00' + struct.pack('!I', i + 1), host(201, i % 1000), host(202, (i // 1000) % 1000), 10000, 9
+        src_mac, src, dst, sport, dport = new_mac(i), host(201, i % 1000), host(202, i // 1000 % 1000), 10000, 9
     elif kind == 'new-macs':  # each frame from a new source MAC, towards an address no namespace owns
-        src_mac, src, dst, sport, dport = b'\x02\x00' + struct.pack('!I', i + 1), ip(own_ip), ip('10.200.0.99'), 10000, 9
+        src_mac, src, dst, sport, dport = new_mac(i), ip(own_ip), ip('10.200.0.99'), 10000, 9
     else:                     # 'tuples': the sender's own MAC and address, a new pair of UDP ports each frame
-        src_mac, src, dst, sport, dport = bytes.fromhex(own_mac.replace(':', '')), ip(own_ip), ip('10.200.0.99'), 20000 + i, 40000 + i % 20000
+        src_mac, src, dst, sport, dport = own_mac, ip(own_ip), ip('10.200.0.99'), 20000 + i, 40000 + i
     udp = struct.pack('!HHHH', sport, dport, 8 + 18, 0) + bytes(18)
     hdr = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(udp), i & 0xffff, 0, 64, 17, 0, src, dst)
-    words = sum(struct.unpack('!10H', hdr)); words = (words & 0xffff) + (words >> 16); words = (words & 0xffff) + (words >> 16)
-    hdr = hdr[:10] + struct.pack('!H', ~words & 0xffff) + hdr[12:]
+    hdr = hdr[:10] + struct.pack('!H', checksum(hdr)) + hdr[12:]
     return dst_mac + src_mac + b'\x08\x00' + hdr + udp
 frames = [frame(i) for i in range(n)]
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW); s.bind(('eth0', 0))
@@ -220,14 +228,18 @@ def send_and_count(hosts: TwoHosts, from_b: bool, kind: str, count: int, per_ms:
     return int(received), float(span)
 
 
-def megaflow_count(switch) -> int:
-    """Lines of stock `ovs-appctl dpctl/dump-flows` against the switch's control socket, headers left out."""
+def dump_megaflows(switch) -> str:
+    """Stock `ovs-appctl dpctl/dump-flows` against the switch's control socket."""
     if isinstance(switch, StockOvs):
         target = os.path.join(switch.dir, "ovs-vswitchd.ctl")
     else:
         target = glob.glob(os.path.join(switch.dir, "pyvswitchd.*.ctl"))[0]
-    out = sh("ovs-appctl", "-t", target, "dpctl/dump-flows", env=switch.env, timeout=120)
-    return sum(1 for line in out.splitlines() if line.strip() and not line.startswith("flow-dump"))
+    return sh("ovs-appctl", "-t", target, "dpctl/dump-flows", env=switch.env, timeout=120)
+
+
+def megaflow_count(switch) -> int:
+    """How many megaflows dpctl/dump-flows lists (its flow-dump header lines left out)."""
+    return sum(1 for line in dump_megaflows(switch).splitlines() if line.strip() and not line.startswith("flow-dump"))
 
 
 def iperf3_tcp_gbps(hosts: TwoHosts, seconds: float) -> float:
@@ -271,14 +283,27 @@ def program(switch, hosts: TwoHosts, pipeline: Pipeline, flow_file: str) -> floa
     start = time.monotonic()
     sh(*ofctl, "add-flows", target, flow_file, env=switch.env, timeout=900)
     add_s = time.monotonic() - start
-    aggregate = sh(*ofctl, "dump-aggregate", target, env=switch.env)
-    loaded = int(aggregate.split("flow_count=")[1].split()[0])
+    loaded = len(dump_flows(switch, pipeline))
     if loaded != len(pipeline.flows):
-        raise RuntimeError("%d flows loaded of %d: %s" % (loaded, len(pipeline.flows), aggregate.strip()))
+        raise RuntimeError("%d flows loaded of %d" % (loaded, len(pipeline.flows)))
     return add_s
 
 
-def measure(switch_cls, pipeline: Pipeline, flow_file: str, seconds: float, setup_frames: int) -> dict:
+def dump_flows(switch, pipeline: Pipeline) -> list[tuple[int, int]]:
+    """(table, n_packets) of every flow, from stock `ovs-ofctl dump-flows`."""
+    target = "unix:%s/%s.mgmt" % (switch.dir, switch.bridge)
+    out = sh("ovs-ofctl", "-O", pipeline.protocols, "--timeout=600", "dump-flows", target, env=switch.env,
+             timeout=900)
+    flows = []
+    for line in out.splitlines():
+        fields = dict(part.split("=", 1) for part in line.strip().rstrip(",").split(", ") if "=" in part)
+        if "n_packets" in fields:
+            flows.append((int(fields.get("table", 0)), int(fields["n_packets"])))
+    return flows
+
+
+def measure(switch_cls, pipeline: Pipeline, flow_file: str, seconds: float, setup_frames: int,
+            show_megaflows: bool) -> dict:
     row = {}
     with TwoHosts() as hosts:
         quiet_namespace(hosts.ns_a, MAC_A)
@@ -290,19 +315,26 @@ def measure(switch_cls, pipeline: Pipeline, flow_file: str, seconds: float, setu
             if ping.returncode != 0:
                 raise RuntimeError("warm-up ping failed: " + (ping.stdout.splitlines() or ["?"])[-1])
             before = megaflow_count(switch)
-            row["mf_rx"], _ = send_and_count(hosts, False, "tuples", 1000, 20)
+            row["mf_rx"], _ = send_and_count(hosts, pipeline.setup_from_b, "tuples", 1000, 20)
             time.sleep(0.5)
             row["mf_per_1k"] = megaflow_count(switch) - before
+            if show_megaflows:
+                print("-- %s %s: dpctl/dump-flows after the 1,000 5-tuples\n%s"
+                      % (pipeline.name, switch.name, dump_megaflows(switch)), flush=True)
             row["tcp_gbps"] = iperf3_tcp_gbps(hosts, seconds)
             before = megaflow_count(switch)
             received, span = send_and_count(hosts, pipeline.setup_from_b, pipeline.setup_kind, setup_frames, 200)
             row["setup_kps"] = received / max(span, 1e-3) / 1e3
             row["setup_rx"] = received
             row["setup_mf"] = megaflow_count(switch) - before
+            time.sleep(2)  # OpenFlow counters follow the megaflows' with a lag (OVS: its revalidators')
+            flows = dump_flows(switch, pipeline)
+            row["tables_hit"] = sorted({table for table, packets in flows if packets})
+            row["learned"] = len(flows) - len(pipeline.flows)
     return row
 
 
-METRICS = ("add_s", "tcp_gbps", "setup_kps", "setup_rx", "setup_mf", "mf_per_1k", "mf_rx")
+METRICS = ("add_s", "tcp_gbps", "setup_kps", "setup_rx", "setup_mf", "learned", "mf_per_1k", "mf_rx")
 TARGETS = {"tcp_gbps": ">= 1.0", "setup_kps": ">= 1.0", "mf_per_1k": "<= 1.0"}
 
 
@@ -342,6 +374,8 @@ def main() -> None:
     parser.add_argument("--pipelines", default="ten-tables,br-tun")
     parser.add_argument("--setup-frames", type=int, default=20000)
     parser.add_argument("--save-flows", metavar="DIR", help="also write each pipeline's flow file into DIR")
+    parser.add_argument("--show-megaflows", action="store_true",
+                        help="print each switch's megaflows after the 5-tuple test of the first repetition")
     args = parser.parse_args()
     switches = [s for s in (Pyvswitch, StockOvs) if s.name in args.only.split(",")]
     if StockOvs in switches and not StockOvs.available():
@@ -360,13 +394,15 @@ def main() -> None:
             for p in pipelines:
                 for s in switches:
                     try:
-                        row = measure(s, p, files[p.name], args.seconds, args.setup_frames)
+                        row = measure(s, p, files[p.name], args.seconds, args.setup_frames,
+                                      args.show_megaflows and rep == 0)
                     except Exception as e:  # one switch failing must not hide the others' figures
                         print("%s %s #%d: failed: %s" % (p.name, s.name, rep + 1, e), flush=True)
                         continue
                     results[p.name][s.name].append(row)
-                    print("%s %s #%d: %s" % (p.name, s.name, rep + 1, "  ".join(
-                        "%s=%.3f" % (m, row[m]) for m in METRICS if m in row)), flush=True)
+                    print("%s %s #%d: %s  tables_hit=%s" % (p.name, s.name, rep + 1, "  ".join(
+                        "%s=%.3f" % (m, row[m]) for m in METRICS if m in row),
+                        ",".join(map(str, row["tables_hit"]))), flush=True)
     finally:
         if not args.save_flows:
             for path in files.values():
