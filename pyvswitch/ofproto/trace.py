@@ -72,8 +72,7 @@ def flow_match(key: int) -> Match:
             elif proto == F.IPPROTO_ICMPV6 and dl_type == F.ETH_TYPE_IPV6:
                 names += ["icmpv6_type", "icmpv6_code"]
                 if F.FIELDS["icmpv6_type"].get(key) in (135, 136):
-                    names += ["nd_target", "nd_sll" if F.FIELDS["icmpv6_type"].get(key) == 135
-                              else "nd_tll"]
+                    names += ["nd_target", "nd_sll", "nd_tll"]
     elif dl_type in (F.ETH_TYPE_ARP, F.ETH_TYPE_RARP):
         names += _ARP_FIELDS
     for name in _METADATA:

@@ -165,8 +165,10 @@ def _put(parts: list, match: Match, name: str, ports, label: Optional[str] = Non
     parts.append("%s=%s" % (label or name, text))
 
 
-def _vlan_text(match: Match) -> list[str]:
-    tci, mask = match.get("vlan_tci")
+def _vlan_text(match: Match, suffix: str = "") -> list[str]:
+    """The outer tag's TCI (suffix "") or the inner one's ("1", which a flow from a tagged
+    frame matches too, as 0 when there is no inner tag)."""
+    tci, mask = match.get("vlan_tci" + suffix)
     if not mask:
         return []
     vid_mask = mask & _VLAN_VID
@@ -175,13 +177,13 @@ def _vlan_text(match: Match) -> list[str]:
             and pcp_mask in (0, _VLAN_PCP) and (vid_mask or pcp_mask)):
         parts = []
         if vid_mask:
-            parts.append("dl_vlan=%d" % (tci & _VLAN_VID))
+            parts.append("dl_vlan%s=%d" % (suffix, tci & _VLAN_VID))
         if pcp_mask:
-            parts.append("dl_vlan_pcp=%d" % (tci >> 13))
+            parts.append("dl_vlan_pcp%s=%d" % (suffix, tci >> 13))
         return parts
     if mask == 0xFFFF:
-        return ["vlan_tci=0x%04x" % tci]
-    return ["vlan_tci=0x%04x/0x%04x" % (tci, mask)]
+        return ["vlan_tci%s=0x%04x" % (suffix, tci)]
+    return ["vlan_tci%s=0x%04x/0x%04x" % (suffix, tci, mask)]
 
 
 def _shorthand(match: Match) -> tuple[Optional[str], bool, bool]:
@@ -223,6 +225,7 @@ def format_match(match: Match, priority: int = OFP_DEFAULT_PRIORITY,
     for name in _REGS + _TUNNEL + ("metadata", "in_port"):
         _put(parts, match, name, ports)
     parts.extend(_vlan_text(match))
+    parts.extend(_vlan_text(match, "1"))
     for name in ("dl_src", "dl_dst"):
         _put(parts, match, name, ports)
     if not type_done:

@@ -258,6 +258,14 @@ FRAG_KINDS = {"no": (0, F.FRAG_ANY), "yes": (F.FRAG_ANY, F.FRAG_ANY),
               "first": (F.FRAG_ANY, F.FRAG_ANY | F.FRAG_LATER),
               "later": (F.FRAG_ANY | F.FRAG_LATER, F.FRAG_ANY | F.FRAG_LATER),
               "not_later": (0, F.FRAG_LATER)}
+# What ovs-ofctl prints for each (value, mask) of ip_frag: a kind's name, or "<error>" for
+# the impossible later-but-not-a-fragment.
+_FRAG_WORDS = {(0, F.FRAG_ANY): "no", (F.FRAG_ANY, F.FRAG_ANY): "yes",
+               (0, F.FRAG_LATER): "not_later", (F.FRAG_LATER, F.FRAG_LATER): "later",
+               (0, F.FRAG_ANY | F.FRAG_LATER): "no",
+               (F.FRAG_ANY, F.FRAG_ANY | F.FRAG_LATER): "first",
+               (F.FRAG_LATER, F.FRAG_ANY | F.FRAG_LATER): "<error>",
+               (F.FRAG_ANY | F.FRAG_LATER, F.FRAG_ANY | F.FRAG_LATER): "later"}
 
 
 def _parse_flag_words(field: F.Field, text: str) -> tuple[int, int]:
@@ -415,10 +423,8 @@ def format_value(field: F.Field, value: int, mask: Optional[int] = None,
     if fmt == "packet_type":
         return "(%d,%s)" % (value >> 16, c_hex(value & 0xFFFF))
     if fmt == "frag":
-        for name, kind in FRAG_KINDS.items():
-            if kind == (value, mask):
-                return name
-        return "0x%x/0x%x" % (value, mask)
+        mask = full if mask is None else mask & full
+        return _FRAG_WORDS[value & mask, mask]
     if fmt in _FLAG_TABLES:
         return _format_flag_words(field, value, full if mask is None else mask)
     if fmt in ("ipv4", "ipv6"):
