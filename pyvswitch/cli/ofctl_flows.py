@@ -7,9 +7,9 @@ across the whole run and appear in what is printed (replies, errors):
   * Names.  Unless --no-names, a command that parses flows first asks the switch for its
     table names and its ports, each on its own connection (OFPST_TABLE or table features,
     then a features request below OpenFlow 1.3 or a port description from 1.3 on); a dump
-    with a FLOW argument, and replace-flows, ask for ports first, then tables.  A dump prints names only with
-    --names (ovs-ofctl also when stdout is a terminal) and fetches them before the first
-    flow it prints.  `Names` caches both per switch, as ovs-ofctl does.
+    with a FLOW argument, and replace-flows, ask for ports first, then tables.  A dump
+    prints names only with --names (ovs-ofctl also when stdout is a terminal) and fetches
+    them before the first flow it prints.  `Names` caches both per switch, as ovs-ofctl does.
   * Protocols (flow_formats): a flow mod at OpenFlow 1.0 goes as OFPT_FLOW_MOD while its
     match fits the 1.0 match, after NXT_FLOW_MOD_TABLE_ID when it names a table; otherwise
     NXT_SET_FLOW_FORMAT(nxm) and NXT_FLOW_MOD.  A dump at 1.0 always switches to NXM first.
