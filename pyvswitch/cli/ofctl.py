@@ -26,6 +26,7 @@ from typing import NoReturn, Optional
 import pyvswitch
 from pyvswitch import dirs
 from pyvswitch.cli import flow_sort, ofctl_flows
+from pyvswitch.cli import ofctl_tlv  # add/del/dump-tlv-map (ofctl_tlv's owner)
 from pyvswitch.ofproto import ofctl_text
 from pyvswitch.ofproto.connection import Connection
 from pyvswitch.ofproto.protocol import codec
@@ -380,6 +381,7 @@ COMMANDS = {
     "dump-desc": (cmd_dump_desc, 1, 1),
     "dump-ports-desc": (cmd_dump_ports_desc, 1, 2),
     **ofctl_flows.COMMANDS,
+    **ofctl_tlv.COMMANDS,   # the Geneve TLV map commands
 }
 
 

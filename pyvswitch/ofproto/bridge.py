@@ -68,6 +68,7 @@ from pyvswitch.ofproto import ofpact, table_features, xlate
 from pyvswitch.ofproto.flow_table import ApplyResult, OpenFlowTables
 from pyvswitch.ofproto.protocol import action_errors, errors
 from pyvswitch.ofproto.table_config import MISS_CONTINUE, TableConfig
+from pyvswitch.ofproto.tlv_map import TlvMap  # Geneve TLV map (tlv_map's owner)
 from pyvswitch.ofproto.match import Match
 from pyvswitch.ofproto.patch import PatchPanel
 from pyvswitch.ofproto.protocol import messages as m
@@ -113,6 +114,11 @@ class Bridge:
         self._tunnels: dict[int, TunnelConfig] = {}          # ofport -> tunnel port config
         self._snapshot = xlate.BridgeSnapshot({}, {}, {})
         self._next_abort_warning = 0.0
+        # The Geneve TLV map (NXT_TLV_TABLE_MOD): it reads the rules (taking the lock) to
+        # refuse unmapping a field flows use, and invalidates the datapath after a change,
+        # outside the lock.
+        self._tlv = TlvMap(rules=self.dump_flows,
+                           on_change=lambda: self.datapath.invalidate())
         self._flush_to_default()
 
     # ---- UpcallHandler ----
@@ -234,6 +240,10 @@ class Bridge:
         """The rules a flow-stats request selects (filters as OpenFlowTables.dump takes)."""
         with self._lock:
             return list(self._tables.dump(**filters))
+
+    def tlv_map(self) -> TlvMap:
+        """The bridge's Geneve option -> tun_metadata map (pyvswitch.ofproto.tlv_map)."""
+        return self._tlv
 
     def table_features(self, version: int) -> list:
         """protocol.table_features.TableFeatures of tables 0-253, with the names and limits

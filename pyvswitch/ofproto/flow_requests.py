@@ -43,6 +43,8 @@ class FlowTables(Protocol):
     def flow_now(self) -> float:
         """The clock rules' times are kept in."""
 
+    def tlv_map(self):
+        """The bridge's Geneve TLV map (a pyvswitch.ofproto.tlv_map.TlvMap)."""
 
 def _flow_stats(rule, now: float, nxm: bool) -> m.FlowStats:
     # Open vSwitch keeps rule times in milliseconds, so durations end in six zeros of
@@ -113,6 +115,12 @@ class FlowSession:
             return self._flow_stats(request, tables)
         if isinstance(request, m.AggregateStatsRequest):
             return self._aggregate(request, tables)
+        # The Geneve TLV map (pyvswitch.ofproto.tlv_map), through tables.tlv_map().
+        if isinstance(request, m.TlvTableMod):
+            error = tables.tlv_map().modify(request.command, request.mappings)
+            return [] if error is None else [codec.error_reply(request, error)]
+        if isinstance(request, m.TlvTableRequest):
+            return [tables.tlv_map().reply(request)]
         return None
 
     # ---- FLOW_MOD ----

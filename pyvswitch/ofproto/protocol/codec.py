@@ -31,6 +31,7 @@ from pyvswitch.ofproto.protocol import flow_stats_codec as fs
 from pyvswitch.ofproto.protocol import flow_wire
 from pyvswitch.ofproto.protocol import messages as m
 from pyvswitch.ofproto.protocol import table_features as tf
+from pyvswitch.ofproto.protocol import tlv_codec
 from pyvswitch.ofproto.protocol.errors import BAD_LEN, DecodeError
 from pyvswitch.ofproto.protocol.flags import CAPABILITIES_WIRE, OF10_ACTIONS_WIRE
 from pyvswitch.ofproto.protocol.ports import (decode_port, decode_ports, encode_port,
@@ -381,6 +382,13 @@ _EXPERIMENTER_KINDS = [
                       bundle_codec.ONFT_BUNDLE_ADD_MESSAGE,
                       lambda version, body: bundle_codec.decode_add(version, body, decode),
                       lambda message: bundle_codec.encode_add(message, encode)),
+    # Geneve TLV map (protocol.tlv_codec).
+    _ExperimenterKind(m.TlvTableMod, NX_EXPERIMENTER_ID, tlv_codec.NXT_TLV_TABLE_MOD,
+                      tlv_codec.decode_mod, tlv_codec.encode_mod),
+    _ExperimenterKind(m.TlvTableRequest, NX_EXPERIMENTER_ID, tlv_codec.NXT_TLV_TABLE_REQUEST,
+                      tlv_codec.decode_request, tlv_codec.encode_request),
+    _ExperimenterKind(m.TlvTableReply, NX_EXPERIMENTER_ID, tlv_codec.NXT_TLV_TABLE_REPLY,
+                      tlv_codec.decode_reply, tlv_codec.encode_reply),
 ]
 
 # Nicira statistics (OpenFlow 1.0 only): (class, is_reply, subtype, decode, encode).

@@ -160,6 +160,15 @@ BUNDLE_TIMEOUT = _numbered("OFPBFC_TIMEOUT", "ONF1.3(2314) OF1.4+(17,14)")
 BUNDLE_IN_PROGRESS = _numbered("OFPBFC_BUNDLE_IN_PROGRESS", "ONF1.3(2315) OF1.4+(17,15)")
 BUNDLE_BAD_VERSION = _numbered("OFPBFC_BAD_VERSION", "NX1.4-1.5(22)")
 
+# NXT_TLV_TABLE_MOD failures (the Geneve option -> tun_metadata map).
+TLV_BAD_COMMAND = _numbered("NXTTMFC_BAD_COMMAND", "NX1.0-1.1(1,527) NX1.2+(16)")
+TLV_BAD_OPT_LEN = _numbered("NXTTMFC_BAD_OPT_LEN", "NX1.0-1.1(1,528) NX1.2+(17)")
+TLV_BAD_FIELD_IDX = _numbered("NXTTMFC_BAD_FIELD_IDX", "NX1.0-1.1(1,529) NX1.2+(18)")
+TLV_TABLE_FULL = _numbered("NXTTMFC_TABLE_FULL", "NX1.0-1.1(1,530) NX1.2+(19)")
+TLV_ALREADY_MAPPED = _numbered("NXTTMFC_ALREADY_MAPPED", "NX1.0-1.1(1,531) NX1.2+(20)")
+TLV_DUP_ENTRY = _numbered("NXTTMFC_DUP_ENTRY", "NX1.0-1.1(1,532) NX1.2+(21)")
+TLV_INVALID_DEL = _numbered("NXTTMFC_INVALID_TLV_DEL", "NX1.0-1.1(1,537) NX1.2+(38)")
+
 # Earlier entries win when two errors share numbers in a version (as OFPBRC_EPERM and
 # OFPBRC_IS_SLAVE do in 1.0 and 1.1).  Append new errors at the end.
 _ALL = [HELLO_INCOMPATIBLE, HELLO_EPERM, BAD_VERSION, BAD_TYPE, BAD_STAT, BAD_VENDOR,
@@ -191,6 +200,9 @@ _ALL = [HELLO_INCOMPATIBLE, HELLO_EPERM, BAD_VERSION, BAD_TYPE, BAD_STAT, BAD_VE
         _numbered("OFPBIC_UNKNOWN_INST", "OF1.1+(3,0)"), _numbered("OFPBIC_BAD_LEN", "OF1.2+(3,7)"),
         _numbered("OFPBIC_DUP_INST", "NX1.1-1.3(3,256) OF1.4+(3,9)"),
         _numbered("OFPMMFC_INVALID_METER", "OF1.3+(12,1)"),
+        # Geneve TLV map (NXT_TLV_TABLE_MOD), as protocol.tlv_codec and ofproto.tlv_map use them.
+        TLV_BAD_COMMAND, TLV_BAD_OPT_LEN, TLV_BAD_FIELD_IDX, TLV_TABLE_FULL,
+        TLV_ALREADY_MAPPED, TLV_DUP_ENTRY, TLV_INVALID_DEL,
         ]
 
 

@@ -376,3 +376,37 @@ class TableFeaturesRequest(Message):
 class TableFeaturesReply(Message):
     flags: int = 0
     tables: tuple = ()
+
+
+# ---- Geneve TLV map (NXT_TLV_TABLE_MOD/REQUEST/REPLY; see protocol.tlv_codec) -----------------
+
+NXTTMC_ADD = 0
+NXTTMC_DELETE = 1
+NXTTMC_CLEAR = 2
+
+
+@dataclasses.dataclass(frozen=True)
+class TlvMapping:
+    """Geneve option (class, type, length in bytes) carried in tun_metadata<index>."""
+    option_class: int
+    option_type: int
+    option_len: int
+    index: int
+
+
+@_message
+class TlvTableMod(Message):
+    command: int = NXTTMC_ADD
+    mappings: tuple[TlvMapping, ...] = ()
+
+
+@_message
+class TlvTableRequest(Message):
+    pass
+
+
+@_message
+class TlvTableReply(Message):
+    max_option_space: int = 256
+    max_fields: int = 64
+    mappings: tuple[TlvMapping, ...] = ()
