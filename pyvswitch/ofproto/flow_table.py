@@ -34,6 +34,9 @@ Semantics, as stock ovs-vswitchd 3.1 shows them (tests/unit/ofproto/test_flow_ta
     passes the cookie, out_port and out_group filters (an output, enqueue or controller
     action to the port, or a group action, anywhere in the actions, nested ones included).
     Removed rules come back in the result with reason OFPRR_DELETE.
+  * A rule going away (deleted, replaced, expired, evicted) that has a
+    learn(..., delete_learned) takes with it, once no remaining rule has such a learn for
+    the same table and cookie, every rule of that table with that cookie.
   * Table 254 is Open vSwitch's hidden internal table: flow_mods naming it fail with
     OFPBRC_EPERM, and "all tables" (0xff) in a modify, delete or dump leaves it out; only
     the switch itself (`internal=True`) puts rules there.
@@ -250,6 +253,48 @@ class _Batch:
                          | {table_id for table_id, pending in self.added.items() if pending})
 
 
+def _learn_keys(actions) -> set[tuple[int, int]]:
+    """(table, cookie) of every learn action with delete_learned in `actions`, nested too."""
+    keys = set()
+    for action in actions:
+        if type(action) is A.Learn:
+            if action.flags & A.LEARN_DELETE_LEARNED:
+                keys.add((action.table_id, action.cookie))
+        else:
+            nested = getattr(action, "actions", None)
+            if nested:
+                keys |= _learn_keys(nested)
+    return keys
+
+
+def _delete_learned(batch: _Batch) -> None:
+    """learn(..., delete_learned): once no rule with such a learn for a (table, cookie) is
+    left, the rules in that table with that cookie go too (what the learns made), as Open
+    vSwitch does; those may hold such learns in turn."""
+    examined: set[int] = set()
+    while True:
+        keys = set()
+        for key, rule in list(batch.dropped.items()):
+            if key not in examined:
+                examined.add(key)
+                keys |= _learn_keys(rule.actions)
+        for pending in batch.added.values():
+            for rule in pending.values():
+                keys -= _learn_keys(rule.actions)
+        if keys:
+            for table in batch.tables:
+                if not keys:
+                    break
+                for rule in batch.rules(table.table_id):
+                    keys -= _learn_keys(rule.actions)
+        if not keys:
+            return
+        for table_id, cookie in keys:
+            for rule in list(batch.rules(table_id)):
+                if rule.cookie == cookie:
+                    batch.drop(rule, M.OFPRR_DELETE)
+
+
 class OpenFlowTables:
     """Tables 0-254 of one bridge; see the module docstring."""
 
@@ -456,6 +501,7 @@ class OpenFlowTables:
     def _commit_steps(self, batch: _Batch, step: Optional[int]) -> Iterator[None]:
         """Make `batch`'s removals and insertions at the next version, pausing after every
         `step` of them (None: never), then publish it."""
+        _delete_learned(batch)
         version = self.version + 1
         tables = self.tables
         expiry = self._expiry

@@ -485,3 +485,27 @@ def test_nothing_else_changes_the_tables_while_a_stepwise_batch_runs(tables):
     assert _drive(steps)[1].errors == ()
     assert [rule.match for rule, _ in tables.expire(5.0)] == [IN1]
     assert tables.n_rules() == 2
+
+
+def test_delete_learned_takes_the_learned_table_cookie_when_its_last_holder_goes():
+    # As stock ovs-vswitchd 3.1: replacing the only delete_learned flow removes table 1's
+    # cookie-0 flows, even one that was added by hand.
+    from pyvswitch.ofproto import ofpact as A_
+    from pyvswitch.ofproto.match import Match as Match_
+    from pyvswitch.ofproto.protocol import messages as M_
+    from pyvswitch.ofproto.flow_table import OpenFlowTables
+    tables = OpenFlowTables()
+    learn = A_.Learn(specs=(), table_id=1, flags=A_.LEARN_DELETE_LEARNED)
+
+    def add(table_id, actions, priority=0x8000, cookie=0):
+        return M_.FlowMod(version=1, xid=0, match=Match_(), table_id=table_id,
+                          priority=priority, cookie=cookie, actions=tuple(actions))
+    tables.apply([add(1, [A_.Output(1)], priority=0), add(1, [A_.Output(2)], cookie=7),
+                  add(0, [learn])], 0.0)
+    tables.apply([add(0, [learn])], 1.0)          # an identical holder replaces it: kept
+    assert tables.n_rules(1) == 2
+    result = tables.apply([add(0, [A_.Output(3)])], 2.0)
+    assert tables.n_rules(1) == 1
+    assert [rule.cookie for rule in tables.dump(table_id=1)] == [7]
+    assert any(reason == M_.OFPRR_DELETE and rule.table_id == 1
+               for rule, reason in result.removed)
