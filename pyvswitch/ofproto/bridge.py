@@ -54,6 +54,7 @@ translation may read any of them.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from typing import Callable, Optional
 
@@ -100,6 +101,11 @@ class Bridge:
         self.datapath_type = "system"
         self._macs = MacTable()
         self._tables = OpenFlowTables()
+        # Serializes changes of the tables made by the control plane, one of which may be
+        # under way, in steps, while translations hold `_lock` in between (see
+        # apply_flow_mods); always taken before `_lock`.
+        self._changes = threading.Lock()
+        self._deferred_learned: list = []
         self._lookup = _TablesForTranslation(self._tables)
         self._fail_mode = "standalone"
         self._flow_table_rows: tuple = ()
@@ -184,6 +190,9 @@ class Bridge:
             self._tables.count_lookup(table_id, matched, n_packets)
         if not translation.learned:
             return False
+        if self._tables.busy:
+            self._deferred_learned.extend(translation.learned)
+            return False
         result = self._tables.apply(translation.learned, now, atomic=False,
                                     check_actions=_check_actions)
         for _index, error in result.errors:
@@ -215,19 +224,39 @@ class Bridge:
 
     # ---- OpenFlow tables ----
     def apply_flow_mods(self, flow_mods) -> ApplyResult:
-        """Applies FlowMod messages atomically (see pyvswitch.ofproto.flow_table)."""
-        with self._lock:
-            result = self._tables.apply(list(flow_mods), self._clock(),
-                                        check_actions=_check_actions)
-        if result.changed_tables:
+        """Applies FlowMod messages atomically (see pyvswitch.ofproto.flow_table): packets see
+        all of them or none.  A big batch (a bundle) is applied APPLY_STEP changes at a time
+        with the lock released in between, so translations go on at the old version
+        meanwhile and forwarding never waits long; learned flows arriving then are applied
+        right after."""
+        flow_mods = list(flow_mods)
+        with self._changes:
+            with self._lock:
+                steps = self._tables.apply_in_steps(flow_mods, self._clock(), step=APPLY_STEP,
+                                                    check_actions=_check_actions)
+                result = _next_step(steps)
+            while result is None:
+                with self._lock:
+                    result = _next_step(steps)
+            with self._lock:
+                learned_changed = self._apply_deferred_learned()
+        if result.changed_tables or learned_changed:
             self.datapath.invalidate()
         return result
+
+    def _apply_deferred_learned(self) -> bool:
+        learned, self._deferred_learned = self._deferred_learned, []
+        if not learned:
+            return False
+        result = self._tables.apply(learned, self._clock(), atomic=False,
+                                    check_actions=_check_actions)
+        return bool(result.changed_tables)
 
     def apply_each(self, flow_mods) -> list[ApplyResult]:
         """Applies flow_mods each on its own (a failure does not undo the others), all
         visible to packets at once; one result per flow_mod."""
         flow_mods = list(flow_mods)
-        with self._lock:
+        with self._changes, self._lock:
             result = self._tables.apply(flow_mods, self._clock(), atomic=False,
                                         check_actions=_check_actions)
         if result.changed_tables:
@@ -270,7 +299,7 @@ class Bridge:
         a change flushes every flow, as ovs-vswitchd does, and a standalone bridge without
         controllers gets its NORMAL flow back."""
         fail_mode = fail_mode or "standalone"
-        with self._lock:
+        with self._changes, self._lock:
             if (fail_mode, has_controllers) == (self._fail_mode, self._has_controllers):
                 return
             self._fail_mode, self._has_controllers = fail_mode, has_controllers
@@ -285,7 +314,7 @@ class Bridge:
         if rows == self._flow_table_rows:
             return
         wanted = {row[0]: row for row in rows if 0 <= row[0] < xlate.N_TABLES - 1}
-        with self._lock:
+        with self._changes, self._lock:
             now = self._clock()
             for table_id in set(wanted) | set(row[0] for row in self._flow_table_rows):
                 current = self._tables.tables[table_id].config
@@ -463,6 +492,19 @@ class _TablesForTranslation:
 
     def miss_continues(self, table_id: int) -> bool:
         return self._tables.tables[table_id].config.miss == MISS_CONTINUE
+
+
+#: Flow changes applied per hold of the bridge lock in a big atomic batch.
+APPLY_STEP = 500
+
+
+def _next_step(steps):
+    """Advances a stepwise apply; its ApplyResult once it is done, else None."""
+    try:
+        next(steps)
+    except StopIteration as done:
+        return done.value
+    return None
 
 
 def _check_actions(table_id: int, actions: tuple) -> Optional[errors.ErrorCode]:

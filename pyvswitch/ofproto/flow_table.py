@@ -308,6 +308,11 @@ class OpenFlowTables:
         self._unpurged: set[int] = set()     # tables with rules removed at `version`
         self._in_progress = False            # an apply_in_steps has not returned yet
 
+    @property
+    def busy(self) -> bool:
+        """An apply_in_steps is under way: nothing else may change the tables."""
+        return self._in_progress
+
     # ---- flow_mods ----------------------------------------------------------------------
 
     def apply(self, flow_mods: Iterable[M.FlowMod], now: float, *, atomic: bool = True,
