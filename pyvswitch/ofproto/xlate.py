@@ -9,7 +9,8 @@ Out, on the `Translation`: `actions`, a datapath action list ([] drops; see
 pyvswitch.datapath.actions), with `view.wc` holding every key bit the result depends on, so the
 datapath can cache it as a megaflow; and the side effects as data, for the bridge to apply:
 `rules` (every rule the packet matched, to credit its statistics), `lookups` (each table
-looked up and whether it matched, for table statistics), `learned` (flow_mods from
+looked up and whether it matched, for table statistics), `groups` (the groups and buckets
+it went through), `learned` (flow_mods from
 learn actions, LEARN and REFRESH only), `table_changed` (NORMAL changed the MAC table) and
 `learning_pending` (with NONE, NORMAL would have learned: the answer holds for this exact key
 only).
@@ -127,12 +128,14 @@ class BridgeSnapshot:
 
 
 class Pipeline(NamedTuple):
-    """What translation reads of one bridge (under the bridge's lock)."""
+    """What translation reads of one bridge (under the bridge's lock).  `groups` is the
+    bridge's pyvswitch.ofproto.group_table.GroupTable (None: the bridge has no groups)."""
     name: str
     tables: TableLookup
     version: int
     ports: BridgeSnapshot
     mac_table: MacTable
+    groups: Optional[object] = None
 
 
 class _Aborted(Exception):
@@ -173,6 +176,7 @@ class Translation:
         self.actions: list = []
         self.rules: list = []
         self.lookups: list[tuple[int, bool]] = []     # (table, matched) per lookup
+        self.groups: list[tuple[int, list]] = []      # (group id, buckets) per group action
         self.learned: list = []
         self.table_changed = False
         self.learning_pending = False
@@ -645,6 +649,21 @@ class Translation:
         elif member is not None:
             self._output(member)
 
+    def _do_group(self, action: a.Group) -> None:
+        """Each chosen bucket runs as a clone would: it sees the packet as the group got it.
+        A select group chooses by a symmetric hash of the flow's L2-L4 fields (Open vSwitch's
+        default "hash" selection), which joins the megaflow's mask."""
+        groups = self.pipeline.groups
+        if groups is None or not groups.exists(action.group_id):
+            return
+        ports = self.bridge
+        value = flow_hash.flow_hash(self.view, "symmetric_l4", 0)
+        buckets = groups.select(action.group_id, value,
+                                lambda port: port in ports.of_to_dp or port in ports.patches)
+        self.groups.append((action.group_id, buckets))
+        for bucket in buckets:
+            self._do_clone(a.Clone(tuple(bucket.actions)))
+
     def _do_check_pkt_larger(self, action: a.CheckPktLarger) -> None:
         # The frame's length is not part of the flow key, so no megaflow can depend on it;
         # like the datapath before check_pkt_len support, answer "not larger".
@@ -669,7 +688,7 @@ _HANDLERS = {
     a.StackPush: _T._do_stack_push, a.StackPop: _T._do_stack_pop, a.Exit: _T._do_exit,
     a.Note: _T._do_nothing, a.Sample: _T._do_nothing, a.FinTimeout: _T._do_fin_timeout,
     a.Conjunction: _T._do_conjunction, a.CheckPktLarger: _T._do_check_pkt_larger,
-    a.Multipath: _T._do_multipath, a.Bundle: _T._do_bundle,
+    a.Multipath: _T._do_multipath, a.Bundle: _T._do_bundle, a.Group: _T._do_group,
     a.WriteActions: _T._do_write_actions, a.ClearActions: _T._do_clear_actions,
     a.WriteMetadata: _T._do_write_metadata, a.Learn: _T._do_learn,
 }
