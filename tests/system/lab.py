@@ -121,5 +121,24 @@ def run(*args: str, check: bool = True, env=None, timeout: float = _RUN_TIMEOUT)
     return result
 
 
+@contextlib.contextmanager
+def capture(lab: Lab, ns: str, device: str, bpf: str):
+    """tcpdump on `device` in namespace `ns` while the block runs; yields the pcap file's path (in the lab's run
+    dir) to read afterwards.  The block starts once tcpdump has opened the device."""
+    path = lab.path("capture-%d.pcap" % time.monotonic_ns())
+    proc = subprocess.Popen(["ip", "netns", "exec", ns, "tcpdump", "-Z", "root", "--immediate-mode", "-U", "-n",
+                             "-i", device, "-w", path, bpf],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 10
+        while not os.path.exists(path) and time.time() < deadline:
+            time.sleep(0.05)
+        yield path
+    finally:
+        time.sleep(0.3)
+        proc.terminate()
+        proc.wait(10)
+
+
 def have(program: str) -> bool:
     return shutil.which(program) is not None

@@ -5,16 +5,13 @@ Each test runs twice, once with pyvs-ofctl and once with Debian's stock ovs-ofct
 mgmt socket through OVS_RUNDIR, the lab's run dir).  The daemon runs in the lab's host namespace, which plays the
 story's root namespace; tcpdump on br0 there records what the bridge delivers to its LOCAL port.
 """
-import contextlib
-import os
-import subprocess
 import time
 
 import pytest
 from scapy.layers.inet import ICMP, IP
 from scapy.utils import rdpcap
 
-from tests.system.lab import Lab, have
+from tests.system.lab import Lab, capture, have
 
 REWRITE = "priority=1 idle_timeout=0, in_port=port0,actions=mod_nw_src:9.181.137.1,normal"
 TOOLS = [pytest.param("pyvs-ofctl"),
@@ -40,27 +37,9 @@ def story1():
         yield lab, ns0
 
 
-@contextlib.contextmanager
-def capture(lab, device, bpf):
-    """tcpdump on `device` in the lab's host namespace; yields the pcap path to read afterwards."""
-    path = lab.path("capture-%d.pcap" % time.monotonic_ns())
-    proc = subprocess.Popen(["ip", "netns", "exec", lab.host, "tcpdump", "-Z", "root", "--immediate-mode", "-U",
-                             "-n", "-i", device, "-w", path, bpf],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.time() + 10
-        while not os.path.exists(path) and time.time() < deadline:   # tcpdump is listening
-            time.sleep(0.05)
-        yield path
-    finally:
-        time.sleep(0.3)
-        proc.terminate()
-        proc.wait(10)
-
-
 def echo_request_sources(lab, ns0) -> list[str]:
     """Ping br0's address from ns0 and return the source address of every echo request br0 received."""
-    with capture(lab, "br0", "icmp[icmptype] == icmp-echo") as pcap:
+    with capture(lab, lab.host, "br0", "icmp[icmptype] == icmp-echo") as pcap:
         lab.in_ns(ns0, "ping", "-c", "3", "-i", "0.2", "-W", "1", "192.168.1.101", check=False)
     return [p[IP].src for p in rdpcap(pcap) if ICMP in p]
 

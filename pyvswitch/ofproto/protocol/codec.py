@@ -570,19 +570,21 @@ def features_reply_port_room(version: int) -> int:
 def flow_stats_replies(version: int, xid: int, flows, nxm: bool = False
                        ) -> list[m.FlowStatsReply]:
     """The flow-statistics reply for `flows` (NXST_FLOW when `nxm`, OpenFlow 1.0 only),
-    split so that no message exceeds 64 KB; all but the last carry the "more" flag."""
+    split so that no message exceeds 64 KB; all but the last carry the "more" flag.  Each
+    flow is encoded once: the replies carry their bodies (`fs.EncodedFlows`)."""
     header = HEADER.size + _multipart_layout(version).size + (
         _NX_STATS_HEADER.size if nxm and version == OFP10 else 0)
     room = MAX_MESSAGE_LEN - header
-    chunks, current, used = [], [], 0
+    chunks, current, encoded, used = [], [], [], 0
     for flow in flows:
-        size = len(fs.encode_flow_entry(version, nxm, flow))
-        if current and used + size > room:
-            chunks.append(current)
-            current, used = [], 0
+        entry = fs.encode_flow_entry(version, nxm, flow)
+        if current and used + len(entry) > room:
+            chunks.append(fs.EncodedFlows(current, version, nxm, b"".join(encoded)))
+            current, encoded, used = [], [], 0
         current.append(flow)
-        used += size
-    chunks.append(current)
-    return [m.FlowStatsReply(version=version, xid=xid, flows=tuple(chunk), nxm=nxm,
+        encoded.append(entry)
+        used += len(entry)
+    chunks.append(fs.EncodedFlows(current, version, nxm, b"".join(encoded)))
+    return [m.FlowStatsReply(version=version, xid=xid, flows=chunk, nxm=nxm,
                              flags=m.OFPMPF_REPLY_MORE if index < len(chunks) - 1 else 0)
             for index, chunk in enumerate(chunks)]

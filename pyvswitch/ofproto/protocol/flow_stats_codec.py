@@ -198,12 +198,13 @@ def _age(age) -> int:
 
 def encode_flow_entry_nx(version: int, flow: m.FlowStats) -> bytes:
     entries = nx_match.encode_entries(flow.match, nx_match.NXM)
-    return _with_length(
-        _FLOW_NX.pack(0, flow.table_id, flow.duration_sec, flow.duration_nsec, flow.priority,
-                      flow.idle_timeout, flow.hard_timeout, len(entries), _age(flow.idle_age),
-                      _age(flow.hard_age), flow.cookie, flow.packet_count, flow.byte_count)
-        + entries + nx_match.padding(len(entries))
-        + W.encode_actions(version, flow.actions, flow.match))
+    tail = (entries + nx_match.padding(len(entries))
+            + W.encode_actions(version, flow.actions, flow.match))
+    return _FLOW_NX.pack(_FLOW_NX.size + len(tail), flow.table_id, flow.duration_sec,
+                         flow.duration_nsec, flow.priority, flow.idle_timeout,
+                         flow.hard_timeout, len(entries), _age(flow.idle_age),
+                         _age(flow.hard_age), flow.cookie, flow.packet_count,
+                         flow.byte_count) + tail
 
 
 def decode_flow_reply_11(version: int, body: bytes) -> dict:
@@ -241,28 +242,28 @@ def _decode_flow_entry_15(version: int, entry: bytes) -> m.FlowStats:
 
 
 def _encode_flow_entry_15(version: int, flow: m.FlowStats) -> bytes:
-    return _with_length(
-        _FLOW_15.pack(0, flow.table_id, 0, flow.priority, flow.idle_timeout,
-                      flow.hard_timeout, W.flags_to_wire(version, flow.flags),
-                      flow.importance, flow.cookie)
-        + W.encode_reply_match(version, flow.match)
-        + oxs_stats.encode(duration=(flow.duration_sec, flow.duration_nsec),
-                           idle_time=flow.idle_age, packet_count=flow.packet_count,
-                           byte_count=flow.byte_count)
-        + W.encode_instructions(version, flow.actions, flow.match))
+    tail = (W.encode_reply_match(version, flow.match)
+            + oxs_stats.encode(duration=(flow.duration_sec, flow.duration_nsec),
+                               idle_time=flow.idle_age, packet_count=flow.packet_count,
+                               byte_count=flow.byte_count)
+            + W.encode_instructions(version, flow.actions, flow.match))
+    return _FLOW_15.pack(_FLOW_15.size + len(tail), flow.table_id, 0, flow.priority,
+                         flow.idle_timeout, flow.hard_timeout,
+                         W.flags_to_wire(version, flow.flags), flow.importance,
+                         flow.cookie) + tail
 
 
 def encode_flow_entry_11(version: int, flow: m.FlowStats) -> bytes:
     if version >= OFP15:
         return _encode_flow_entry_15(version, flow)
     flags = W.flags_to_wire(version, flow.flags) if version >= OFP13 else 0
-    return _with_length(
-        _FLOW_11.pack(0, flow.table_id, flow.duration_sec, flow.duration_nsec, flow.priority,
-                      flow.idle_timeout, flow.hard_timeout, flags,
-                      flow.importance if version >= OFP14 else 0, flow.cookie,
-                      flow.packet_count, flow.byte_count)
-        + W.encode_reply_match(version, flow.match)
-        + W.encode_instructions(version, flow.actions, flow.match))
+    tail = (W.encode_reply_match(version, flow.match)
+            + W.encode_instructions(version, flow.actions, flow.match))
+    return _FLOW_11.pack(_FLOW_11.size + len(tail), flow.table_id, flow.duration_sec,
+                         flow.duration_nsec, flow.priority, flow.idle_timeout,
+                         flow.hard_timeout, flags,
+                         flow.importance if version >= OFP14 else 0, flow.cookie,
+                         flow.packet_count, flow.byte_count) + tail
 
 
 def encode_flow_entry(version: int, nxm: bool, flow: m.FlowStats) -> bytes:
@@ -271,9 +272,27 @@ def encode_flow_entry(version: int, nxm: bool, flow: m.FlowStats) -> bytes:
     return encode_flow_entry_11(version, flow)
 
 
+class EncodedFlows(tuple):
+    """A reply's flows together with the body they encode to in `version` (NXST_FLOW when
+    `nxm`): a switch measures every entry to split a dump into messages, and keeping the
+    bytes then spares encoding each flow a second time when the reply is sent.  It is the
+    tuple of its flows in every other respect."""
+    version: int
+    nxm: bool
+    body: bytes
+
+    def __new__(cls, flows, version: int, nxm: bool, body: bytes):
+        self = super().__new__(cls, flows)
+        self.version, self.nxm, self.body = version, nxm, body
+        return self
+
+
 def encode_flow_reply(message: m.FlowStatsReply) -> bytes:
-    return b"".join(encode_flow_entry(message.version, message.nxm, flow)
-                    for flow in message.flows)
+    flows = message.flows
+    if (isinstance(flows, EncodedFlows) and flows.version == message.version
+            and flows.nxm == message.nxm):
+        return flows.body
+    return b"".join(encode_flow_entry(message.version, message.nxm, flow) for flow in flows)
 
 
 # ---- table statistics -----------------------------------------------------------------------

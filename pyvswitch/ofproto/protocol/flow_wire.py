@@ -17,7 +17,9 @@ needed; an empty action list needs no codec at all.
 from __future__ import annotations
 
 import struct
+from typing import Optional
 
+from pyvswitch import fields as F
 from pyvswitch.ofproto.match import Match
 from pyvswitch.ofproto.protocol import match11, nx_match
 from pyvswitch.ofproto.protocol import messages as m
@@ -84,19 +86,47 @@ def decode_actions(version: int, data: bytes) -> tuple:
     return actions_wire.decode_actions(version, data)
 
 
-def _context(match) -> dict:
+_NW_PROTO = F.FIELDS["nw_proto"]
+
+
+def _ip_proto(match) -> Optional[int]:
     # Setting a transport port encodes differently for TCP, UDP and SCTP: the flow's match
     # says which one the actions act on.
-    if match is not None and match.get("nw_proto")[1]:
-        return {"ip_proto": match.get("nw_proto")[0]}
-    return {}
+    if match is None or not (match.mask >> _NW_PROTO.shift) & _NW_PROTO.value_mask:
+        return None
+    return (match.value >> _NW_PROTO.shift) & _NW_PROTO.value_mask
+
+
+_ENCODED: dict = {}
+_MAX_ENCODED = 4096
+
+
+def _encoded(encoder_name: str, version: int, actions: tuple, ip_proto: Optional[int]
+             ) -> bytes:
+    """Flows of a table share few distinct action lists (a dump of 100,000 flows may have a
+    few hundred), so encodings are remembered by (version, actions, ip_proto); an action
+    list holding something unhashable is encoded afresh."""
+    key = (encoder_name, version, actions, ip_proto)
+    try:
+        return _ENCODED[key]
+    except KeyError:
+        remember = True
+    except TypeError:
+        remember = False
+    from pyvswitch.ofproto.protocol import actions_wire
+    context = {} if ip_proto is None else {"ip_proto": ip_proto}
+    data = getattr(actions_wire, encoder_name)(version, actions, **context)
+    if remember:
+        if len(_ENCODED) >= _MAX_ENCODED:
+            _ENCODED.clear()
+        _ENCODED[key] = data
+    return data
 
 
 def encode_actions(version: int, actions, match=None) -> bytes:
     if not actions:
         return b""
-    from pyvswitch.ofproto.protocol import actions_wire
-    return actions_wire.encode_actions(version, tuple(actions), **_context(match))
+    return _encoded("encode_actions", version, tuple(actions), _ip_proto(match))
 
 
 def decode_instructions(version: int, data: bytes) -> tuple:
@@ -109,5 +139,4 @@ def decode_instructions(version: int, data: bytes) -> tuple:
 def encode_instructions(version: int, actions, match=None) -> bytes:
     if not actions:
         return b""
-    from pyvswitch.ofproto.protocol import actions_wire
-    return actions_wire.encode_instructions(version, tuple(actions), **_context(match))
+    return _encoded("encode_instructions", version, tuple(actions), _ip_proto(match))

@@ -28,7 +28,7 @@ and prerequisites, as Open vSwitch's "loose" decoding does.
 from __future__ import annotations
 
 import struct
-from typing import Iterator, Optional
+from typing import Iterator, NamedTuple, Optional
 
 from pyvswitch import fields as F
 from pyvswitch.ofproto.match import Match
@@ -180,30 +180,113 @@ def encode_entries(match: Match, version: Optional[int] = NXM, cookie: int = 0,
     """The entries expressing `match`, unpadded: NXM for `version` NXM, else the OXM list of
     that OpenFlow version.  A nonzero `cookie_mask` adds the NXM cookie pseudo-field (NXM
     flow mods and flow stats requests carry the cookie filter that way)."""
+    value = match.value
     out = []
-    for name, value, mask in _entries(match, version):
-        code = _code(name, version)
-        if code is None:
+    for step in _plan(match, version):
+        if step.shift is None:
+            out.append(_put_variable(step, match))
             continue
-        field = F.FIELDS[name]
-        if _is_variable(name):
-            code = _variable_code(code, value, mask, mask == field.value_mask)
-        wire_full = (1 << 8 * code[2]) - 1
-        full = field.value_mask & wire_full
-        if field.fmt == "tun_flags":
-            # Only the flag bits are matchable, and ovs-ofctl always writes them masked.
-            full = wire_full
-        exact = mask == field.value_mask
-        value, mask = value & wire_full, mask & wire_full
-        if _is_port32(name, code):
-            value = port_to_wire32(value)
-            mask = full = wire_full
-        out.append(_put(code, value, None if exact and mask == full else mask))
+        field_value = (value >> step.shift) & step.value_mask
+        if step.port32:
+            field_value = port_to_wire32(field_value)
+        out.append(step.header + field_value.to_bytes(step.length, "big") + step.mask_bytes)
     if cookie_mask:
         masked = cookie_mask != (1 << 64) - 1
         cookie_code = (_COOKIE.cls, _COOKIE.field, 8)
         out.append(_put(cookie_code, cookie & cookie_mask, cookie_mask if masked else None))
     return b"".join(out)
+
+
+# ---- encoding plans -----------------------------------------------------------------------
+#
+# Which entries a match has, in which order and under which headers depends only on its mask
+# and on a few of its values (dl_type, nw_proto, whether vlan_vid and ct_nw_proto are set,
+# icmpv6_type and icmpv6_code of an IPv6 ICMP match): `_entries` consults nothing else.
+# Flows of one table share a handful of masks, so the steps to write (bits to take from the
+# value, header and mask bytes) are worked out once per such shape and kept in `_PLANS`.
+
+class _Step(NamedTuple):
+    name: str
+    shift: Optional[int]        # None: a tun_metadata entry, whose length its value gives
+    value_mask: int             # the field's bits that reach the wire
+    length: int
+    header: bytes
+    mask_bytes: bytes           # b"" for an unmasked entry
+    port32: bool
+    code: tuple
+
+
+def _field_bits(name: str) -> tuple[int, int]:
+    if not _known(name):
+        return 0, 0
+    field = F.FIELDS[name]
+    return field.shift, field.value_mask
+
+
+(_DL_TYPE, _VLAN_VID, _NW_PROTO, _ICMPV6_TYPE, _ICMPV6_CODE, _CT_NW_PROTO) = (
+    _field_bits(name) for name in ("dl_type", "vlan_vid", "nw_proto", "icmpv6_type",
+                                   "icmpv6_code", "ct_nw_proto"))
+_PLANS: dict = {}
+_MAX_PLANS = 4096
+
+
+def _shape(match: Match, version: Optional[int]) -> tuple:
+    value = match.value
+    dl_type = (value >> _DL_TYPE[0]) & _DL_TYPE[1]
+    nw_proto = (value >> _NW_PROTO[0]) & _NW_PROTO[1]
+    icmpv6 = None
+    if dl_type == F.ETH_TYPE_IPV6 and nw_proto == F.IPPROTO_ICMPV6:
+        icmpv6 = ((value >> _ICMPV6_TYPE[0]) & _ICMPV6_TYPE[1],
+                  (value >> _ICMPV6_CODE[0]) & _ICMPV6_CODE[1])
+    return (version, match.mask, dl_type, nw_proto, icmpv6,
+            bool((value >> _VLAN_VID[0]) & _VLAN_VID[1]),
+            bool((value >> _CT_NW_PROTO[0]) & _CT_NW_PROTO[1]))
+
+
+def _plan(match: Match, version: Optional[int]) -> tuple[_Step, ...]:
+    shape = _shape(match, version)
+    plan = _PLANS.get(shape)
+    if plan is None:
+        if len(_PLANS) >= _MAX_PLANS:
+            _PLANS.clear()
+        plan = _PLANS[shape] = tuple(
+            step for name, _, mask in _entries(match, version)
+            if (step := _step(name, mask, version)) is not None)
+    return plan
+
+
+def _step(name: str, mask: int, version: Optional[int]) -> Optional[_Step]:
+    """How to write field `name` matched under `mask` (its own bits)."""
+    code = _code(name, version)
+    if code is None:
+        return None
+    if _is_variable(name):
+        return _Step(name, None, 0, 0, b"", b"", False, code)
+    field = F.FIELDS[name]
+    wire_full = (1 << 8 * code[2]) - 1
+    full = field.value_mask & wire_full
+    if field.fmt == "tun_flags":
+        # Only the flag bits are matchable, and ovs-ofctl always writes them masked.
+        full = wire_full
+    exact = mask == field.value_mask
+    mask &= wire_full
+    port32 = _is_port32(name, code)
+    if port32:
+        mask = full = wire_full
+    masked = not (exact and mask == full)
+    return _Step(name, field.shift, field.value_mask & wire_full, code[2],
+                 _header(code, masked).pack(), mask.to_bytes(code[2], "big") if masked else b"",
+                 port32, code)
+
+
+def _put_variable(step: _Step, match: Match) -> bytes:
+    field = F.FIELDS[step.name]
+    value, mask = match.get(step.name)
+    code = _variable_code(step.code, value, mask, mask == field.value_mask)
+    wire_full = (1 << 8 * code[2]) - 1
+    exact = mask == field.value_mask
+    value, mask = value & wire_full, mask & wire_full
+    return _put(code, value, None if exact and mask == field.value_mask & wire_full else mask)
 
 
 def padding(length: int) -> bytes:
