@@ -492,26 +492,14 @@ class Translation:
         self._write("vlan_tci", (current & _TCI_BITS) | VLAN_CFI if current & VLAN_CFI
                     else VLAN_CFI)
 
-    def _do_set_eth_src(self, action: a.SetEthSrc) -> None:
-        self._write("dl_src", action.mac)
-
-    def _do_set_eth_dst(self, action: a.SetEthDst) -> None:
-        self._write("dl_dst", action.mac)
-
-    def _do_set_ipv4_src(self, action: a.SetIpv4Src) -> None:
-        self._set_if_applicable("nw_src", action.ip)
-
-    def _do_set_ipv4_dst(self, action: a.SetIpv4Dst) -> None:
-        self._set_if_applicable("nw_dst", action.ip)
-
-    def _do_set_ip_dscp(self, action: a.SetIpDscp) -> None:
-        self._set_if_applicable("nw_tos", action.tos)
-
-    def _do_set_ip_ecn(self, action: a.SetIpEcn) -> None:
-        self._set_if_applicable("nw_ecn", action.ecn)
-
-    def _do_set_ip_ttl(self, action: a.SetIpTtl) -> None:
-        self._set_if_applicable("nw_ttl", action.ttl)
+    def _do_set_header_field(self, action) -> None:
+        """The OpenFlow 1.0-style rewrites (mod_dl_src, mod_nw_dst, ...): see _HEADER_SETS."""
+        name, attribute, needs_prereqs = _HEADER_SETS[type(action)]
+        value = getattr(action, attribute)
+        if needs_prereqs:
+            self._set_if_applicable(name, value)
+        else:
+            self._write(name, value)
 
     def _do_dec_ttl(self, action: a.DecTtl) -> None:
         if not self._prereqs_hold("nw_ttl"):
@@ -670,16 +658,22 @@ class Translation:
         self._write_subfield(action.dst, 0)
 
 
+#: ofpact class -> (field written, the action's attribute holding the value, whether the
+#: field's prerequisites are checked on the packet first: an IPv4 rewrite leaves ARP alone).
+_HEADER_SETS = {
+    a.SetEthSrc: ("dl_src", "mac", False), a.SetEthDst: ("dl_dst", "mac", False),
+    a.SetIpv4Src: ("nw_src", "ip", True), a.SetIpv4Dst: ("nw_dst", "ip", True),
+    a.SetIpDscp: ("nw_tos", "tos", True), a.SetIpEcn: ("nw_ecn", "ecn", True),
+    a.SetIpTtl: ("nw_ttl", "ttl", True),
+}
 _T = Translation
 _HANDLERS = {
     a.Output: _T._do_output, a.OutputReg: _T._do_output_reg, a.Enqueue: _T._do_enqueue,
     a.Controller: _T._do_controller,
     a.SetVlanVid: _T._do_set_vlan_vid, a.SetVlanPcp: _T._do_set_vlan_pcp,
     a.StripVlan: _T._do_strip_vlan, a.PushVlan: _T._do_push_vlan,
-    a.SetEthSrc: _T._do_set_eth_src, a.SetEthDst: _T._do_set_eth_dst,
-    a.SetIpv4Src: _T._do_set_ipv4_src, a.SetIpv4Dst: _T._do_set_ipv4_dst,
-    a.SetIpDscp: _T._do_set_ip_dscp, a.SetIpEcn: _T._do_set_ip_ecn,
-    a.SetIpTtl: _T._do_set_ip_ttl, a.DecTtl: _T._do_dec_ttl,
+    **{cls: _T._do_set_header_field for cls in _HEADER_SETS},
+    a.DecTtl: _T._do_dec_ttl,
     a.SetL4SrcPort: _T._do_set_l4_src, a.SetL4DstPort: _T._do_set_l4_dst,
     a.SetField: _T._do_set_field, a.Load: _T._do_load, a.Move: _T._do_move,
     a.SetTunnel: _T._do_set_tunnel, a.SetQueue: _T._do_set_queue,

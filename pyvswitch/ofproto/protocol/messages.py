@@ -201,7 +201,7 @@ class FlowMod(Message):
     out_group: int = OFPG_ANY
     flags: int = 0
     actions: tuple = ()
-    # How the message was encoded ("of10", "nxm", "of11+"): replies and errors follow it.
+    # How the message was encoded ("of10", "nxm", "oxm"): replies and errors follow it.
     wire: str = ""
 
 
@@ -218,8 +218,9 @@ class FlowModTableId(Message):
 
 
 @_message
-class FlowStatsRequest(Message):
-    """OFPST_FLOW / NXST_FLOW request (`nxm` selects the Nicira form in 1.0)."""
+class _FlowSelection(Message):
+    """What flow and aggregate statistics requests share: the flows they select (`nxm`
+    selects the Nicira form in 1.0)."""
     flags: int = 0
     match: "Match" = None
     table_id: int = OFPTT_ALL
@@ -228,6 +229,11 @@ class FlowStatsRequest(Message):
     cookie: int = 0
     cookie_mask: int = 0
     nxm: bool = False
+
+
+@_message
+class FlowStatsRequest(_FlowSelection):
+    """OFPST_FLOW / NXST_FLOW request."""
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -258,15 +264,8 @@ class FlowStatsReply(Message):
 
 
 @_message
-class AggregateStatsRequest(Message):
-    flags: int = 0
-    match: "Match" = None
-    table_id: int = OFPTT_ALL
-    out_port: int = 0xFFFF
-    out_group: int = OFPG_ANY
-    cookie: int = 0
-    cookie_mask: int = 0
-    nxm: bool = False
+class AggregateStatsRequest(_FlowSelection):
+    """OFPST_AGGREGATE / NXST_AGGREGATE request."""
 
 
 @_message
