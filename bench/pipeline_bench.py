@@ -196,6 +196,7 @@ print(time.time() - t0)
 _RECEIVER = r"""
 import socket, sys, time
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800)); s.bind(('eth0', 0))
+s.setsockopt(socket.SOL_SOCKET, 33, 64 << 20)  # SO_RCVBUFFORCE: a burst must not overflow the counter itself
 s.settimeout(15.0); n = 0; first = last = None
 while True:
     try:
@@ -224,6 +225,8 @@ def send_and_count(hosts: TwoHosts, from_b: bool, kind: str, count: int, per_ms:
         if receiver.poll() is None:
             receiver.kill()
             receiver.wait()
+    if receiver.returncode:
+        raise RuntimeError("receiver in %s exited %d" % (dst_ns, receiver.returncode))
     received, span = out.split()
     return int(received), float(span)
 

@@ -83,6 +83,13 @@ class Enqueue:
 
 
 @_action
+class OutputTrunc:
+    """output(port=N,max_len=M): output to `port` with the packet cut to `max_len` bytes."""
+    port: int
+    max_len: int
+
+
+@_action
 class OutputReg:
     src: Subfield
     max_len: int = 0

@@ -23,6 +23,7 @@ from pyvswitch.ofproto.protocol.actions_of11 import MPLS_ETHERTYPES, pull_set_fi
 from pyvswitch.ofproto.protocol.errors import BAD_FIELD, MUST_BE_ZERO, DecodeError
 
 NX_VENDOR_ID = 0x00002320
+OUTPUT_TRUNC_MIN_LEN = 14      # a truncated packet keeps at least its Ethernet header
 OFPAT_VENDOR = 0xFFFF
 _NX_HEADER = struct.Struct("!HHIH")      # type, length, vendor, subtype
 
@@ -60,6 +61,7 @@ NXAST_REG_LOAD2 = 33
 NXAST_CONJUNCTION = 34
 NXAST_CONTROLLER2 = 37
 NXAST_SAMPLE2 = 38
+NXAST_OUTPUT_TRUNC = 39
 NXAST_SAMPLE3 = 41
 NXAST_CLONE = 42
 NXAST_RESUBMIT_TABLE_CT = 44
@@ -191,6 +193,10 @@ def pack_output_reg(action: A.OutputReg) -> bytes:
                                                         action.max_len) + header.pack())
     return nx_action(NXAST_OUTPUT_REG, struct.pack("!H", pack_ofs_nbits(action.src))
                      + header.pack() + struct.pack("!H6x", action.max_len))
+
+
+def pack_output_trunc(action: A.OutputTrunc) -> bytes:
+    return nx_action(NXAST_OUTPUT_TRUNC, struct.pack("!HI", action.port, action.max_len))
 
 
 def _pack_learn_spec(spec: A.LearnSpec) -> bytes:
@@ -436,6 +442,16 @@ def _output_reg2(body, nested):
     src, after = _subfield(word, body, 4)
     _require_zero(body[after:])
     return A.OutputReg(src, max_len)
+
+
+def _output_trunc(body, nested):
+    port, max_len = struct.unpack_from("!HI", body)
+    if max_len < OUTPUT_TRUNC_MIN_LEN:
+        raise DecodeError(BAD_ARGUMENT, "output_trunc max_len %d below an Ethernet header"
+                          % max_len)
+    if A.OFPP_MAX <= port < A.OFPP_IN_PORT or port == A.OFPP_NONE:
+        raise DecodeError(BAD_OUT_PORT, "output_trunc to port %#x" % port)
+    return A.OutputTrunc(port, max_len)
 
 
 def _pull_learn_specs(body: bytes, offset: int) -> tuple:
@@ -706,6 +722,7 @@ DECODERS: dict[int, tuple[Optional[int], Callable]] = {
     NXAST_CONTROLLER2: (None, _controller2),
     NXAST_SAMPLE2: (22, _sample2),
     NXAST_GROUP: (6, _group),
+    NXAST_OUTPUT_TRUNC: (6, _output_trunc),
     NXAST_SAMPLE3: (22, _sample3),
     NXAST_CLONE: (None, _clone),
     NXAST_RESUBMIT_TABLE_CT: (6, _resubmit_table(ct=True)),

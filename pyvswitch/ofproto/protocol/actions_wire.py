@@ -297,6 +297,7 @@ ENCODERS: dict[type, Callable] = {
     A.Controller: _controller,
     A.Enqueue: _enqueue,
     A.OutputReg: _nx(NX.pack_output_reg),
+    A.OutputTrunc: _nx(NX.pack_output_trunc),
     A.Group: _by_version(lambda a, v, p: NX.pack_u32(NX.NXAST_GROUP, a.group_id),
                          lambda a, v, p: OF11.pack_u32(OF11.OFPAT11_GROUP, a.group_id)),
     A.SetVlanVid: _vlan_vid,

@@ -24,10 +24,7 @@ _OUTPUT_NAMES = {A.OFPP_IN_PORT: "IN_PORT", A.OFPP_TABLE: "TABLE", A.OFPP_NORMAL
 
 
 def _format_output(action: A.Output, ports):
-    # OpenFlow 1.1+ outputs always carry a max_len, 0xffff ("no limit") when not truncating.
-    if action.max_len not in (0, 0xFFFF) and action.port != A.OFPP_CONTROLLER:
-        return "output(port=%s,max_len=%d)" % (values.format_port(action.port, ports),
-                                              action.max_len)
+    # Only an output to CONTROLLER shows its max_len; a truncating output is OutputTrunc.
     if action.port in _OUTPUT_NAMES:
         return _OUTPUT_NAMES[action.port]
     if action.port == A.OFPP_CONTROLLER:
@@ -110,6 +107,8 @@ def _format_write_metadata(action: A.WriteMetadata, ports):
 _PRINTERS: dict[type, Callable] = {
     A.Output: _format_output, A.Controller: _format_controller,
     A.Enqueue: lambda a, p: "enqueue:%s:%d" % (values.format_port(a.port, p), a.queue_id),
+    A.OutputTrunc: lambda a, p: "output(port=%s,max_len=%d)" % (values.format_port(a.port, p),
+                                                                a.max_len),
     A.OutputReg: lambda a, p: ("output(port=%s,max_len=%d)" % (values.format_subfield(a.src),
                                                                a.max_len)
                                if a.max_len else "output:" + values.format_subfield(a.src)),

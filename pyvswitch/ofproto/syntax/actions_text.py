@@ -19,6 +19,7 @@ from typing import Callable, Optional
 
 from pyvswitch import fields as F
 from pyvswitch.ofproto import ofpact as A
+from pyvswitch.ofproto.protocol import actions_nicira as NX
 from pyvswitch.ofproto.syntax import values
 # The printers live in actions_print; they stay importable from here, where callers
 # (trace, among others) have always found them.
@@ -77,22 +78,36 @@ def _output_to(port: int, max_len: int = 0):
     return A.Output(port, max_len)
 
 
+# The reserved ports a truncating output may name.
+_TRUNCATE_RESERVED = (A.OFPP_IN_PORT, A.OFPP_LOCAL)
+
+
+def _parse_output_trunc(text: str, ctx: _Context) -> A.OutputTrunc:
+    port_text, max_len = "", 0
+    for key, value in split_items(text):
+        if key == "port":
+            port_text = value
+        elif key == "max_len":
+            if not value:
+                raise FlowSyntaxError("missing required numeric argument")
+            max_len = _number(value, 32)
+        else:
+            raise FlowSyntaxError("invalid key '%s' in output_trunc argument" % key)
+    port = values.parse_port(port_text, ctx.ports) if port_text else None
+    if port is None:
+        raise FlowSyntaxError("output to unknown truncate port: %s" % port_text)
+    if port >= A.OFPP_MAX and port not in _TRUNCATE_RESERVED:
+        raise FlowSyntaxError("output to unsupported truncate port: %s" % port_text)
+    if max_len < NX.OUTPUT_TRUNC_MIN_LEN:
+        raise FlowSyntaxError("max_len %d is less than the minimum value %d"
+                              % (max_len, NX.OUTPUT_TRUNC_MIN_LEN))
+    return A.OutputTrunc(port, max_len)
+
+
 def _parse_output(text: str, ctx: _Context):
-    if text.startswith("port=") or ",max_len=" in text:
-        port_text = max_len = None
-        for key, value in split_items(text):
-            if key == "port":
-                port_text = value
-            elif key == "max_len":
-                max_len = _number(value, 16)
-            else:
-                raise FlowSyntaxError("%s: unknown argument to output" % key)
-        if port_text is None:
-            raise FlowSyntaxError("output: missing port")
-        port = values.parse_port(port_text, ctx.ports)
-        if port is None:
-            raise FlowSyntaxError("output to unknown truncate port: %s" % port_text)
-        return A.Output(port, max_len or 0)
+    # Open vSwitch takes any argument naming both "port" and "max_len" as the truncating form.
+    if "port" in text and "max_len" in text:
+        return _parse_output_trunc(text, ctx)
     port = values.parse_port(text, ctx.ports)
     if port is not None:
         return _output_to(port)

@@ -10,6 +10,7 @@ from pyvswitch.ofproto.ofpact import (Bundle, CheckPktLarger, ClearActions, Clon
                                       Conjunction, Controller, DecMplsTtl, DecTtl, Enqueue,
                                       Exit, FinTimeout, GotoTable, Group, Learn, LearnSpec,
                                       Load, Meter, Move, Multipath, Note, Output, OutputReg,
+                                      OutputTrunc,
                                       PopMpls, PopQueue, PushMpls, PushVlan, Resubmit, Sample,
                                       SetEthDst, SetEthSrc, SetField, SetIpDscp, SetIpEcn,
                                       SetIpTtl, SetIpv4Dst, SetIpv4Src, SetL4DstPort,
@@ -670,5 +671,14 @@ EXPECTED = {
     },
     ('', 'learn(table=10,hard_timeout=30,NXM_OF_VLAN_TCI[0..11],output:NXM_OF_IN_PORT[]),output:1'): {
         (1, 2, 3, 4, 5, 6): (Learn(specs=(LearnSpec(kind='match', n_bits=12, dst=Subfield(field='vlan_tci', ofs=0, n_bits=12), src=Subfield(field='vlan_tci', ofs=0, n_bits=12), value=None), LearnSpec(kind='output', n_bits=16, dst=None, src=Subfield(field='in_port', ofs=0, n_bits=16), value=None)), table_id=10, priority=32768, idle_timeout=0, hard_timeout=30, fin_idle_timeout=0, fin_hard_timeout=0, cookie=0, flags=0, limit=0, result_dst=None), Output(port=1, max_len=0)),
+    },
+    ('', 'output(port=1,max_len=100)'): {
+        (1, 2, 3, 4, 5, 6): (OutputTrunc(port=1, max_len=100),),
+    },
+    ('', 'output(port=LOCAL,max_len=64)'): {
+        (1, 2, 3, 4, 5, 6): (OutputTrunc(port=65534, max_len=64),),
+    },
+    ('', 'output(port=IN_PORT,max_len=14),output(port=65000,max_len=65535)'): {
+        (1, 2, 3, 4, 5, 6): (OutputTrunc(port=65528, max_len=14), OutputTrunc(port=65000, max_len=65535)),
     },
 }

@@ -100,6 +100,11 @@ def _error_name(version: int, data: str, instructions: bool = False) -> str:
     (3, "0019001080000c02200a000000000000", "OFPBAC_BAD_SET_ARGUMENT"),  # vlan_vid 0x200a
     (2, "00010008100a0000", "OFPBAC_BAD_ARGUMENT"),                 # set_vlan_vid 4106
     (1, "ffff0010000023200022010100000001", "OFPBAC_BAD_ARGUMENT"),  # conjunction 2/1
+    (1, "ffff001000002320002700010000000d", "OFPBAC_BAD_ARGUMENT"),  # output_trunc to 13
+    (4, "ffff0010000023200027000100000000", "OFPBAC_BAD_ARGUMENT"),  # output_trunc to 0
+    (1, "ffff0010000023200027ffff00000014", "OFPBAC_BAD_OUT_PORT"),  # output_trunc to ANY
+    (4, "ffff0010000023200027ff0000000014", "OFPBAC_BAD_OUT_PORT"),  # output_trunc to 0xff00
+    (1, "ffff0010000023200027fff700000014", "OFPBAC_BAD_OUT_PORT"),  # output_trunc to UNSET
 ])
 def test_malformed_actions_get_ovs_error_codes(version, data, name):
     assert _error_name(version, data) == name

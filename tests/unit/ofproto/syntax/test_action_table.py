@@ -10,7 +10,8 @@ from pyvswitch.ofproto.syntax import FlowSyntaxError, format_actions, parse_acti
 
 EXAMPLES = {
     A.Output: "output:3", A.Controller: "controller(reason=no_match)", A.Enqueue: "enqueue:1:2",
-    A.OutputReg: "output:NXM_NX_REG0[0..15]", A.Group: "group:4", A.SetVlanVid: "mod_vlan_vid:9",
+    A.OutputReg: "output:NXM_NX_REG0[0..15]", A.OutputTrunc: "output(port=2,max_len=64)",
+    A.Group: "group:4", A.SetVlanVid: "mod_vlan_vid:9",
     A.SetVlanPcp: "mod_vlan_pcp:2", A.StripVlan: "strip_vlan", A.PushVlan: "push_vlan:0x88a8",
     A.PushMpls: "push_mpls:0x8847", A.PopMpls: "pop_mpls:0x0800",
     A.SetMplsLabel: "set_mpls_label(5)", A.SetMplsTc: "set_mpls_tc(1)",

@@ -16,9 +16,6 @@ GOLDEN = json.loads((DATA / "ofp_print.golden.json").read_text())
 # Our rendering contains this text where stock, reading our bytes, shows the codec is at
 # fault, not the printer.
 CODEC_ISSUES = {
-    "output(port=1,max_len=100)": "codec: a truncating output should travel as NXAST_OUTPUT_TRUNC",
-    "output(port=LOCAL,max_len=64)":
-        "codec: a truncating output should travel as NXAST_OUTPUT_TRUNC",
     "ADD ip actions=set_field:4->nw_tos\n": "codec: 1.5 set_field on nw_tos goes out masked",
     "ADD arp actions=set_field:2->arp_op\n": "codec: 1.5 set_field on arp_op goes out masked",
     "limit=10,load:": "codec: learn's result_dst does not survive encode/decode",
