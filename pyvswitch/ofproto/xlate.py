@@ -190,6 +190,7 @@ class Translation:
         self._depth = 0
         self._lookups = 0
         self._stack: list[tuple[int, int]] = []
+        self._truncate_next: Optional[int] = None     # an output(port=,max_len=) under way
         self.committed_tci = self._pipeline_tci()
         # While no VLAN action has run, the pipeline's tag is the original one, and so is the
         # frame's while no tag action has been emitted.
@@ -396,6 +397,8 @@ class Translation:
             return
         self.changes.commit(self.view, self.actions)
         self._commit_tag(tci, from_pipeline)
+        if self._truncate_next is not None:
+            self.actions.append(dpa.trunc(self._truncate_next))
         tunnel = self.bridge.tunnels.get(ofport)
         if tunnel is None:
             self.actions.append(dpa.output(dp_port))
@@ -460,6 +463,15 @@ class Translation:
     # ---- action handlers (one per ofpact class; see _HANDLERS) ----
     def _do_output(self, action: a.Output) -> None:
         self._output(action.port, action.max_len)
+
+    def _do_output_trunc(self, action: a.OutputTrunc) -> None:
+        """The packet leaves cut to max_len bytes; the trunc applies to the next datapath
+        output alone, so each output of a flood gets its own."""
+        self._truncate_next = action.max_len
+        try:
+            self._output(action.port)
+        finally:
+            self._truncate_next = None
 
     def _do_output_reg(self, action: a.OutputReg) -> None:
         self._output(self._read_subfield(action.src), action.max_len)
@@ -669,6 +681,7 @@ _HEADER_SETS = {
 _T = Translation
 _HANDLERS = {
     a.Output: _T._do_output, a.OutputReg: _T._do_output_reg, a.Enqueue: _T._do_enqueue,
+    a.OutputTrunc: _T._do_output_trunc,
     a.Controller: _T._do_controller,
     a.SetVlanVid: _T._do_set_vlan_vid, a.SetVlanPcp: _T._do_set_vlan_pcp,
     a.StripVlan: _T._do_strip_vlan, a.PushVlan: _T._do_push_vlan,

@@ -324,3 +324,10 @@ def test_bundle_active_backup_uses_the_first_member_the_bridge_has():
         a.Bundle("active_backup", "eth_src", 0, (9,), dst=a.Subfield("reg2", 0, 16)),
         a.OutputReg(a.Subfield("reg2", 0, 16))])])
     assert sent(pipe, 1, udp_frame()) == {}
+
+
+def test_output_with_max_len_sends_the_packet_cut_and_later_outputs_whole():
+    pipe = pipeline([Rule(0, 5, Match(), [a.OutputTrunc(2, 20), a.Output(3)])])
+    frame = udp_frame()
+    out = sent(pipe, 1, frame)
+    assert out[2][0] == frame[:20] and out[3][0] == frame
