@@ -12,11 +12,14 @@ experimenter) we do not implement; its `error` is the reply a switch owes the se
 from __future__ import annotations
 
 import dataclasses
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from pyvswitch.ofproto.protocol.errors import ErrorCode
 from pyvswitch.ofproto.protocol.flags import Capabilities, Of10Actions
 from pyvswitch.ofproto.protocol.ports import OFPP_ANY, PortDesc
+
+if TYPE_CHECKING:      # matches are pyvswitch.ofproto.match.Match (no import at run time)
+    from pyvswitch.ofproto.match import Match
 
 _message = dataclasses.dataclass(frozen=True, kw_only=True)
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from pyvswitch.datapath.dpif import Datapath
 from pyvswitch.flow import extract_key
 from pyvswitch.netdev.patch import PatchNetdev
-from pyvswitch.ofproto.bridge import LOCAL, Bridge, PortVlanConfig
+from pyvswitch.ofproto.bridge import LOCAL, Bridge
 from pyvswitch.ofproto.xlate import OFPP_FLOOD, OFPP_NORMAL
 from tests.unit.ofproto.fakeswitch import normal_only, set_flow_table, table
 from tests.unit.ofproto.fakeswitch import Clock, RecordingNetdev, apply_actions

@@ -15,7 +15,7 @@ from pyvswitch.netdev.patch import PatchNetdev
 from pyvswitch.ofproto import xlate
 from pyvswitch.ofproto.bridge import LOCAL, Bridge, PortVlanConfig
 from pyvswitch.ofproto.xlate import OFPP_NORMAL
-from tests.unit.ofproto.fakeswitch import normal_only, set_flow_table, table
+from tests.unit.ofproto.fakeswitch import set_flow_table, table
 from tests.unit.ofproto.fakeswitch import (Clock, FakeDatapath, FakeNetdev, apply_actions, eth,
                                            tag_of)
 

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from pyvswitch.flow import extract_key
 from pyvswitch.ofproto.bridge import LOCAL, PortVlanConfig
 from pyvswitch.ofproto.xlate import (OFPP_ALL, OFPP_FLOOD, OFPP_IN_PORT, OFPP_NORMAL)
-from tests.unit.ofproto.fakeswitch import normal_only, set_flow_table, table
+from tests.unit.ofproto.fakeswitch import set_flow_table, table
 from tests.unit.ofproto.fakeswitch import Switch, eth
 
 A, B = "50:54:00:00:00:0a", "50:54:00:00:00:0b"
