@@ -74,13 +74,7 @@ class Match:
     def prereqs_hold(self, name: str) -> bool:
         """True if the match pins down every prerequisite of field `name` to an allowed
         value (recursively)."""
-        for pre_name, allowed in F.field(name).prereqs:
-            value, mask = self.get(pre_name)
-            if mask != F.field(pre_name).value_mask or value not in allowed:
-                return False
-            if not self.prereqs_hold(pre_name):
-                return False
-        return True
+        return prereqs_pinned(self.value, self.mask, name)
 
     def missing_prereq(self) -> Optional[str]:
         """The canonical name of a constrained field whose prerequisites do not hold, if any.
@@ -94,6 +88,33 @@ class Match:
                        for other in F.FIELDS.values() if other is not field):
                 return field.name
         return None
+
+
+def prereqs_pinned(value: int, mask: int, name: str) -> bool:
+    """`Match(value, mask).prereqs_hold(name)`, for codecs that build a match entry by entry."""
+    for shift, bits, allowed in _prereq_checks(name):
+        if (mask >> shift) & bits != bits or (value >> shift) & bits not in allowed:
+            return False
+    return True
+
+
+_PREREQ_CHECKS: dict[str, tuple] = {}
+
+
+def _prereq_checks(name: str) -> tuple[tuple[int, int, frozenset], ...]:
+    """Field `name`'s prerequisites and theirs, flattened: (shift, bits, allowed values) of
+    every field that must be exactly matched to one of the allowed values."""
+    checks = _PREREQ_CHECKS.get(name)
+    if checks is None:
+        flat = []
+        pending = [name]
+        while pending:
+            for pre_name, allowed in F.field(pending.pop()).prereqs:
+                pre = F.field(pre_name)
+                flat.append((pre.shift, pre.value_mask, frozenset(allowed)))
+                pending.append(pre_name)
+        checks = _PREREQ_CHECKS[name] = tuple(flat)
+    return checks
 
 
 CATCH_ALL = Match()

@@ -31,7 +31,7 @@ import struct
 from typing import Iterator, NamedTuple, Optional
 
 from pyvswitch import fields as F
-from pyvswitch.ofproto.match import Match
+from pyvswitch.ofproto.match import Match, prereqs_pinned
 from pyvswitch.ofproto.protocol import errors, oxm
 from pyvswitch.ofproto.protocol.errors import DecodeError
 from pyvswitch.ofproto.protocol.ports import port_from_wire32, port_to_wire32
@@ -323,20 +323,60 @@ def _field_for(header: oxm.Header) -> Optional[tuple[str, tuple]]:
     return None
 
 
-def _vlan_pcp_prereq(match: Match) -> bool:
+_KNOWN_WORDS: dict = {}
+
+
+def _known_words() -> dict:
+    """The header words of the fixed-length, non-experimenter fields (both with and without
+    a mask) -> (field, value length, hasmask): the entries of almost every match, decoded
+    without building an `oxm.Header`."""
+    if not _KNOWN_WORDS:
+        if not _BY_CODE:
+            _BY_CODE.update(_code_index())
+        for (cls, field_no, experimenter), (name, length) in _BY_CODE.items():
+            if experimenter is not None or _is_variable(name):
+                continue
+            for hasmask in (False, True):
+                word = cls << 16 | field_no << 9 | hasmask << 8 | (2 * length if hasmask
+                                                                   else length)
+                _KNOWN_WORDS[word.to_bytes(4, "big")] = (name, length, hasmask)
+    return _KNOWN_WORDS
+
+
+def _vlan_pcp_prereq(value: int, mask: int) -> bool:
     # vlan_pcp needs a VLAN header known to be present (the CFI bit matched as 1).
-    value, mask = match.get("vlan_tci")
-    return bool(value & mask & F.VLAN_CFI)
+    return bool((value & mask) >> _VLAN_TCI_SHIFT & F.VLAN_CFI)
+
+
+_VLAN_TCI_SHIFT = F.FIELDS["vlan_tci"].shift
 
 
 def decode_entries(data: bytes, *, strict: bool = True, allow_cookie: bool = False
                    ) -> tuple[Match, int, int]:
     """The match the entries in `data` (exactly, no padding) express, with the cookie and
     cookie mask of an NXM cookie pseudo-field (0, 0 if none; only with `allow_cookie`)."""
-    match = Match()
+    match_value = match_mask = 0
     cookie = cookie_mask = 0
     offset = 0
+    known = _known_words()
     while offset < len(data):
+        entry = known.get(data[offset:offset + 4])
+        if entry is not None:
+            name, width, hasmask = entry
+            start = offset + 4
+            offset = start + (2 * width if hasmask else width)
+            if offset > len(data):
+                raise DecodeError(errors.BAD_MATCH_LEN, "match entry runs past the match")
+            value = int.from_bytes(data[start:start + width], "big")
+            if hasmask:
+                wire_mask = int.from_bytes(data[start + width:offset], "big")
+                if value & ~wire_mask:
+                    raise DecodeError(errors.BAD_WILDCARDS, "1-bits in value under a 0 mask")
+            else:
+                wire_mask = (1 << 8 * width) - 1
+            match_value, match_mask = _add_entry(match_value, match_mask, name, value,
+                                                 wire_mask, width, hasmask, strict)
+            continue
         header = oxm.unpack_header(data, offset)
         if header is None or header.length < header.size - 4:
             raise DecodeError(errors.BAD_MATCH_LEN, "partial match entry")
@@ -364,12 +404,14 @@ def decode_entries(data: bytes, *, strict: bool = True, allow_cookie: bool = Fal
             if strict:
                 raise DecodeError(errors.BAD_FIELD, "unknown match field %r" % (header,))
             continue
-        match = _add_entry(match, found[0], value, wire_mask, width, header.hasmask, strict)
-    return match, cookie, cookie_mask
+        match_value, match_mask = _add_entry(match_value, match_mask, found[0], value,
+                                             wire_mask, width, header.hasmask, strict)
+    return Match(match_value, match_mask), cookie, cookie_mask
 
 
-def _add_entry(match: Match, name: str, value: int, wire_mask: int, width: int,
-               hasmask: bool, strict: bool) -> Match:
+def _add_entry(match_value: int, match_mask: int, name: str, value: int, wire_mask: int,
+               width: int, hasmask: bool, strict: bool) -> tuple[int, int]:
+    """The match (value, mask) with entry `name` added, or DecodeError."""
     field = F.FIELDS[name]
     full_wire = (1 << 8 * width) - 1
     if hasmask and not field.maskable and wire_mask not in (0, full_wire):
@@ -385,13 +427,14 @@ def _add_entry(match: Match, name: str, value: int, wire_mask: int, width: int,
         mask = field.value_mask
     else:
         mask = wire_mask & field.value_mask
-    if strict and not match.prereqs_hold(name):
+    if strict and not prereqs_pinned(match_value, match_mask, name):
         raise DecodeError(errors.BAD_PREREQ, "%s without its prerequisites" % name)
-    if strict and name == "vlan_pcp" and not _vlan_pcp_prereq(match):
+    if strict and name == "vlan_pcp" and not _vlan_pcp_prereq(match_value, match_mask):
         raise DecodeError(errors.BAD_PREREQ, "vlan_pcp without a VLAN")
-    if match.mask & field.mask:
+    if match_mask & field.mask:
         raise DecodeError(errors.DUP_FIELD, "%s given twice" % name)
-    return match.with_field(name, value, mask)
+    key_bits = mask << field.shift
+    return match_value | ((value & mask) << field.shift), match_mask | key_bits
 
 
 # ---- ofp_match (OpenFlow 1.2+) and NXM framing -------------------------------------------

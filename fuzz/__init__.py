@@ -1,0 +1,1 @@
+"""Fuzz harnesses for pyvswitch's decoders and parsers; see fuzz/README.md."""
