@@ -61,7 +61,7 @@ from typing import Callable, Optional
 from pyvswitch import coverage
 from pyvswitch.datapath.dpctl import format_key
 from pyvswitch.fields import DATAPATH_KEY_MASK, KEY_BITS
-from pyvswitch.flow import FlowView
+from pyvswitch.flow import FlowView, extract_key
 from pyvswitch.netdev.base import Netdev
 from pyvswitch.netdev.patch import PatchNetdev
 from pyvswitch.netdev.tunnel import TunnelConfig
@@ -157,6 +157,32 @@ class Bridge:
             flows_changed = self._apply_side_effects(translation, n_packets, n_bytes, now)
         if flows_changed:
             self.datapath.invalidate()
+
+    def packet_out(self, frame: bytes, in_port: int, actions: tuple) -> Optional[errors.ErrorCode]:
+        """OFPT_PACKET_OUT: `frame` through `actions` as if received on OpenFlow port `in_port`
+        (OFPP_CONTROLLER / OFPP_NONE: from no port), with a packet's side effects, then sent
+        by the datapath.  The error to answer with, if it cannot be done."""
+        of_to_dp = self._snapshot.of_to_dp
+        # As Open vSwitch: any port number (the bridge need not have it), or LOCAL,
+        # CONTROLLER or NONE; other reserved ports are refused.
+        if in_port >= ofpact.OFPP_MAX and in_port not in (
+                ofpact.OFPP_CONTROLLER, ofpact.OFPP_NONE, ofpact.OFPP_LOCAL):
+            return errors.BAD_PORT
+        error = _check_actions(0, actions)
+        if error is not None:
+            return error
+        dp_port = of_to_dp.get(in_port, 0)
+        view = FlowView(extract_key(frame, dp_port))
+        with self._lock:
+            now = self._clock()
+            translation = xlate.Translation(view, self.pipeline(), now, Learning.LEARN)
+            translation.run_actions(tuple(actions), in_port)
+            flows_changed = self._apply_side_effects(translation, 1, len(frame), now)
+        if translation.table_changed or flows_changed:
+            self.datapath.invalidate()
+        if translation.actions:
+            self.datapath.execute(frame, None, translation.actions, dp_port)
+        return None
 
     def trace(self, key: int, *, side_effects: bool) -> tuple[xlate.Translation, FlowView]:
         """ofproto/trace's translation of `key` (in_port a datapath port), with its events;

@@ -43,6 +43,9 @@ class FlowTables(Protocol):
     def flow_now(self) -> float:
         """The clock rules' times are kept in."""
 
+    def packet_out(self, frame: bytes, in_port: int, actions: tuple):
+        """Sends `frame` through `actions` (OFPT_PACKET_OUT); the ErrorCode if it cannot."""
+
     def tlv_map(self):
         """The bridge's Geneve TLV map (a pyvswitch.ofproto.tlv_map.TlvMap)."""
 
@@ -98,6 +101,11 @@ class FlowSession:
             return self.bundles.control(request, lambda mods: self._commit(mods, tables))
         if isinstance(request, m.BundleAddMessage):
             return self.bundles.add(request)
+        if isinstance(request, m.PacketOut):
+            if request.buffer_id != m.OFP_NO_BUFFER:
+                return [codec.error_reply(request, errors.BUFFER_UNKNOWN)]
+            error = tables.packet_out(request.data, request.in_port, request.actions)
+            return [] if error is None else [codec.error_reply(request, error)]
         if isinstance(request, m.TableFeaturesRequest):
             return self._table_features(request, tables)
         if isinstance(request, m.TableStatsRequest):

@@ -191,6 +191,7 @@ class Translation:
         self._lookups = 0
         self._stack: list[tuple[int, int]] = []
         self._truncate_next: Optional[int] = None     # an output(port=,max_len=) under way
+        self._packet_out = False
         self.committed_tci = self._pipeline_tci()
         # While no VLAN action has run, the pipeline's tag is the original one, and so is the
         # frame's while no tag action has been emitted.
@@ -213,6 +214,29 @@ class Translation:
                 self._run_pipeline(0)
             except _StopActions:
                 pass
+            self._run_action_set()
+        except _Aborted as abort:
+            self.actions = []
+            self.aborted, self.abort_message = abort.counter, str(abort)
+        return self
+
+    def run_actions(self, actions: tuple, in_port: int) -> "Translation":
+        """A packet-out: `actions` run on the packet as if it came in on OpenFlow port
+        `in_port` (OFPP_CONTROLLER or OFPP_NONE: from no port); an output to OFPP_TABLE runs
+        it through the pipeline from table 0."""
+        view = self.view
+        self.in_port = in_port if in_port in self.bridge.of_to_dp or \
+            in_port in self.bridge.patches else None
+        view.set("in_port", in_port)
+        self._packet_out = True
+        try:
+            try:
+                self._depth += 1
+                self._execute_list(actions)
+            except (_StopActions, _StopList):
+                pass
+            finally:
+                self._depth -= 1
             self._run_action_set()
         except _Aborted as abort:
             self.actions = []
@@ -338,7 +362,8 @@ class Translation:
         elif port == OFPP_CONTROLLER:
             self._controller(a.Controller(max_len=max_len))
         elif port == OFPP_TABLE:
-            pass        # only meaningful in a packet-out (the controller work)
+            if self._packet_out:          # flows may not output to TABLE; packet-outs may
+                self._run_pipeline(0)
         elif port != self.in_port:
             self._emit(port, self._pipeline_tci(), True)
         else:

@@ -30,6 +30,7 @@ from pyvswitch.ofproto.protocol import flow_mod_codec as fm
 from pyvswitch.ofproto.protocol import flow_stats_codec as fs
 from pyvswitch.ofproto.protocol import flow_wire
 from pyvswitch.ofproto.protocol import messages as m
+from pyvswitch.ofproto.protocol import packet_out_codec
 from pyvswitch.ofproto.protocol import table_features as tf
 from pyvswitch.ofproto.protocol import tlv_codec
 from pyvswitch.ofproto.protocol.errors import BAD_LEN, DecodeError
@@ -307,6 +308,8 @@ _KINDS = [
           _encoder_by_version(fm.encode_flow_removed_10, fm.encode_flow_removed_11)),
     _Kind(m.FlowMod, 14, 14, _by_version(fm.decode_flow_mod_10, fm.decode_flow_mod_11),
           _encoder_by_version(fm.encode_flow_mod_10, fm.encode_flow_mod_11)),
+    _Kind(m.PacketOut, 13, 13, packet_out_codec.decode_packet_out,
+          packet_out_codec.encode_packet_out),
     _Kind(m.BundleControl, None, bundle_codec.OFPT_BUNDLE_CONTROL,
           _since(OFP14, bundle_codec.decode_control), bundle_codec.encode_control),
     _Kind(m.BundleAddMessage, None, bundle_codec.OFPT_BUNDLE_ADD_MESSAGE,

@@ -412,3 +412,17 @@ class TlvTableReply(Message):
     max_option_space: int = 256
     max_fields: int = 64
     mappings: tuple[TlvMapping, ...] = ()
+
+
+# ---- packet-out --------------------------------------------------------------------------------
+
+@_message
+class PacketOut(Message):
+    """OFPT_PACKET_OUT: `data` sent as if received on `in_port` (16-bit; OFPP_CONTROLLER or
+    OFPP_NONE when from no port), through `actions` (an output to OFPP_TABLE runs the
+    pipeline).  `match` is the rest of 1.5's packet metadata (in_port taken out)."""
+    buffer_id: int = OFP_NO_BUFFER
+    in_port: int = 0xFFFD
+    actions: tuple = ()
+    data: bytes = b""
+    match: "Match" = None
