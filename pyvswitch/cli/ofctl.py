@@ -26,6 +26,7 @@ from typing import NoReturn, Optional
 import pyvswitch
 from pyvswitch import dirs
 from pyvswitch.cli import flow_sort, ofctl_flows
+from pyvswitch.cli import ofctl_packet_out
 from pyvswitch.cli import ofctl_tlv  # add/del/dump-tlv-map (ofctl_tlv's owner)
 from pyvswitch.ofproto import ofctl_text
 from pyvswitch.ofproto.connection import Connection
@@ -56,6 +57,7 @@ For OpenFlow switches:
   del-flows SWITCH [FLOW]     delete matching FLOWs
   replace-flows SWITCH FILE   replace flows with those in FILE
   diff-flows SOURCE1 SOURCE2  compare flows from two sources
+  packet-out SWITCH MSG       execute an OFPT_PACKET_OUT message
 SWITCH or TARGET is an active OpenFlow connection method.
 
 Other commands:
@@ -382,6 +384,7 @@ COMMANDS = {
     "dump-ports-desc": (cmd_dump_ports_desc, 1, 2),
     **ofctl_flows.COMMANDS,
     **ofctl_tlv.COMMANDS,   # the Geneve TLV map commands
+    **ofctl_packet_out.COMMANDS,
 }
 
 

@@ -78,3 +78,13 @@ def test_a_packet_out_may_come_from_a_port_the_bridge_lacks_as_in_stock(daemon):
                    "in_port=77 packet=%s actions=output:3" % ARP)
     assert (result.returncode, result.stderr) == (0, "")
     assert len(wait_for(daemon, 3, before + 1)) == before + 1
+
+
+def test_pyvs_ofctl_packet_out_works_as_stock(daemon):
+    before = len(sent(daemon, 2))
+    target = "unix:" + os.path.join(daemon.paths.rundir, "br0.mgmt")
+    result = subprocess.run(["pyvs-ofctl", "-O", "OpenFlow13", "packet-out", target,
+                             "in_port=p1 packet=%s actions=output:p2" % ARP], env=daemon.env,
+                            capture_output=True, text=True, timeout=30)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert wait_for(daemon, 2, before + 1)[-1] == bytes.fromhex(ARP)
