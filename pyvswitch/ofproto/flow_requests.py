@@ -43,8 +43,12 @@ class FlowTables(Protocol):
     def flow_now(self) -> float:
         """The clock rules' times are kept in."""
 
+    def group_table(self):
+        """The bridge's groups (a pyvswitch.ofproto.group_table.BridgeGroups)."""
+
     def tlv_map(self):
         """The bridge's Geneve TLV map (a pyvswitch.ofproto.tlv_map.TlvMap)."""
+
 
 def _flow_stats(rule, now: float, nxm: bool) -> m.FlowStats:
     # Open vSwitch keeps rule times in milliseconds, so durations end in six zeros of
@@ -121,6 +125,10 @@ class FlowSession:
             return [] if error is None else [codec.error_reply(request, error)]
         if isinstance(request, m.TlvTableRequest):
             return [tables.tlv_map().reply(request)]
+        # OpenFlow groups (pyvswitch.ofproto.group_table), through tables.group_table().
+        if isinstance(request, (m.GroupMod, m.GroupStatsRequest, m.GroupDescRequest,
+                                m.GroupFeaturesRequest)):
+            return tables.group_table().answer(request)
         return None
 
     # ---- FLOW_MOD ----
