@@ -67,6 +67,7 @@ from pyvswitch.netdev.patch import PatchNetdev
 from pyvswitch.netdev.tunnel import TunnelConfig
 from pyvswitch.ofproto import ofpact, table_features, xlate
 from pyvswitch.ofproto.flow_table import ApplyResult, OpenFlowTables
+from pyvswitch.ofproto.group_table import BridgeGroups  # OpenFlow groups (group_table's owner)
 from pyvswitch.ofproto.protocol import action_errors, errors
 from pyvswitch.ofproto.table_config import MISS_CONTINUE, TableConfig
 from pyvswitch.ofproto.tlv_map import TlvMap  # Geneve TLV map (tlv_map's owner)
@@ -125,6 +126,10 @@ class Bridge:
         # outside the lock.
         self._tlv = TlvMap(rules=self.dump_flows,
                            on_change=lambda: self.datapath.invalidate())
+        # OpenFlow groups: each request under the lock, the datapath invalidated after a
+        # change, outside the lock (pyvswitch.ofproto.group_table).
+        self._groups = BridgeGroups(self._lock, clock,
+                                    on_change=lambda: self.datapath.invalidate())
         self._flush_to_default()
 
     # ---- UpcallHandler ----
@@ -295,6 +300,10 @@ class Bridge:
         """The rules a flow-stats request selects (filters as OpenFlowTables.dump takes)."""
         with self._lock:
             return list(self._tables.dump(**filters))
+
+    def group_table(self) -> BridgeGroups:
+        """The bridge's OpenFlow groups (pyvswitch.ofproto.group_table)."""
+        return self._groups
 
     def tlv_map(self) -> TlvMap:
         """The bridge's Geneve option -> tun_metadata map (pyvswitch.ofproto.tlv_map)."""

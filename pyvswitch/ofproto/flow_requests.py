@@ -46,8 +46,12 @@ class FlowTables(Protocol):
     def packet_out(self, frame: bytes, in_port: int, actions: tuple):
         """Sends `frame` through `actions` (OFPT_PACKET_OUT); the ErrorCode if it cannot."""
 
+    def group_table(self):
+        """The bridge's groups (a pyvswitch.ofproto.group_table.BridgeGroups)."""
+
     def tlv_map(self):
         """The bridge's Geneve TLV map (a pyvswitch.ofproto.tlv_map.TlvMap)."""
+
 
 def _flow_stats(rule, now: float, nxm: bool) -> m.FlowStats:
     # Open vSwitch keeps rule times in milliseconds, so durations end in six zeros of
@@ -129,6 +133,10 @@ class FlowSession:
             return [] if error is None else [codec.error_reply(request, error)]
         if isinstance(request, m.TlvTableRequest):
             return [tables.tlv_map().reply(request)]
+        # OpenFlow groups (pyvswitch.ofproto.group_table), through tables.group_table().
+        if isinstance(request, (m.GroupMod, m.GroupStatsRequest, m.GroupDescRequest,
+                                m.GroupFeaturesRequest)):
+            return tables.group_table().answer(request)
         return None
 
     # ---- FLOW_MOD ----

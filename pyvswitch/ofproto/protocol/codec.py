@@ -29,9 +29,11 @@ from pyvswitch.ofproto.protocol import bundle_codec, errors
 from pyvswitch.ofproto.protocol import flow_mod_codec as fm
 from pyvswitch.ofproto.protocol import flow_stats_codec as fs
 from pyvswitch.ofproto.protocol import flow_wire
+from pyvswitch.ofproto.protocol import group_codec as gc
 from pyvswitch.ofproto.protocol import messages as m
 from pyvswitch.ofproto.protocol import packet_out_codec
 from pyvswitch.ofproto.protocol import table_features as tf
+from pyvswitch.ofproto.protocol import table_mod_codec
 from pyvswitch.ofproto.protocol import tlv_codec
 from pyvswitch.ofproto.protocol.errors import BAD_LEN, DecodeError
 from pyvswitch.ofproto.protocol.flags import CAPABILITIES_WIRE, OF10_ACTIONS_WIRE
@@ -315,6 +317,11 @@ _KINDS = [
     _Kind(m.BundleAddMessage, None, bundle_codec.OFPT_BUNDLE_ADD_MESSAGE,
           _since(OFP14, lambda version, body: bundle_codec.decode_add(version, body, decode)),
           lambda message: bundle_codec.encode_add(message, encode)),
+    # Groups (group_codec).
+    _Kind(m.GroupMod, None, gc.OFPT_GROUP_MOD, gc.decode_group_mod, gc.encode_group_mod),
+    # Table mod (table_mod_codec).
+    _Kind(m.TableMod, None, table_mod_codec.OFPT_TABLE_MOD, table_mod_codec.decode_table_mod,
+          table_mod_codec.encode_table_mod),
 ]
 MULTIPART_REQUEST = {OFP10: 16, OFP11: 18}   # by _family()
 MULTIPART_REPLY = {OFP10: 17, OFP11: 19}
@@ -358,6 +365,19 @@ _MULTIPART_KINDS = [
                    _encode_table_features),
     _MultipartKind(m.TableStatsReply, True, fs.OFPST_TABLE, fs.decode_table_reply,
                    fs.encode_table_reply),
+    # Groups (group_codec).
+    _MultipartKind(m.GroupStatsRequest, False, gc.OFPMP_GROUP,
+                   gc.standard_form(gc.decode_group_id_request), gc.encode_group_id_request),
+    _MultipartKind(m.GroupStatsReply, True, gc.OFPMP_GROUP,
+                   gc.standard_form(gc.decode_stats_reply), gc.encode_stats_reply),
+    _MultipartKind(m.GroupDescRequest, False, gc.OFPMP_GROUP_DESC,
+                   gc.standard_form(gc.decode_desc_request), gc.encode_desc_request),
+    _MultipartKind(m.GroupDescReply, True, gc.OFPMP_GROUP_DESC,
+                   gc.standard_form(gc.decode_desc_reply), gc.encode_desc_reply),
+    _MultipartKind(m.GroupFeaturesRequest, False, gc.OFPMP_GROUP_FEATURES,
+                   gc.standard_form(gc.decode_features_request), _no_body),
+    _MultipartKind(m.GroupFeaturesReply, True, gc.OFPMP_GROUP_FEATURES,
+                   gc.standard_form(gc.decode_features_reply), gc.encode_features_reply),
 ]
 
 
@@ -392,6 +412,9 @@ _EXPERIMENTER_KINDS = [
                       tlv_codec.decode_request, tlv_codec.encode_request),
     _ExperimenterKind(m.TlvTableReply, NX_EXPERIMENTER_ID, tlv_codec.NXT_TLV_TABLE_REPLY,
                       tlv_codec.decode_reply, tlv_codec.encode_reply),
+    # Groups in OpenFlow 1.0 (group_codec).
+    _ExperimenterKind(m.GroupMod, NX_EXPERIMENTER_ID, gc.NXT_GROUP_MOD,
+                      gc.decode_group_mod, gc.encode_group_mod),
 ]
 
 # Nicira statistics (OpenFlow 1.0 only): (class, is_reply, subtype, decode, encode).
@@ -406,6 +429,19 @@ _NX_STATS_KINDS = [
                    lambda version, body: {**fs.decode_aggregate_reply(version, body),
                                           "nxm": True},
                    fs.encode_aggregate_reply),
+    # Groups in OpenFlow 1.0 (group_codec).
+    _MultipartKind(m.GroupStatsRequest, False, gc.NXST_GROUP, gc.decode_group_id_request,
+                   gc.encode_group_id_request),
+    _MultipartKind(m.GroupStatsReply, True, gc.NXST_GROUP, gc.decode_stats_reply,
+                   gc.encode_stats_reply),
+    _MultipartKind(m.GroupDescRequest, False, gc.NXST_GROUP_DESC, gc.decode_desc_request,
+                   gc.encode_desc_request),
+    _MultipartKind(m.GroupDescReply, True, gc.NXST_GROUP_DESC, gc.decode_desc_reply,
+                   gc.encode_desc_reply),
+    _MultipartKind(m.GroupFeaturesRequest, False, gc.NXST_GROUP_FEATURES,
+                   gc.decode_features_request, _no_body),
+    _MultipartKind(m.GroupFeaturesReply, True, gc.NXST_GROUP_FEATURES,
+                   gc.decode_features_reply, gc.encode_features_reply),
 ]
 
 _KIND_BY_TYPE = {(family, number): kind for kind in _KINDS
@@ -431,6 +467,8 @@ def _as_experimenter(message: m.Message) -> bool:
         return message.version == OFP10 and message.nxm
     if cls in (m.BundleControl, m.BundleAddMessage):
         return message.version < OFP14
+    if cls is m.GroupMod:   # NXT_GROUP_MOD in OpenFlow 1.0 only (group_codec)
+        return message.version == OFP10
     return True
 
 

@@ -203,6 +203,16 @@ _ALL = [HELLO_INCOMPATIBLE, HELLO_EPERM, BAD_VERSION, BAD_TYPE, BAD_STAT, BAD_VE
         # Geneve TLV map (NXT_TLV_TABLE_MOD), as protocol.tlv_codec and ofproto.tlv_map use them.
         TLV_BAD_COMMAND, TLV_BAD_OPT_LEN, TLV_BAD_FIELD_IDX, TLV_TABLE_FULL,
         TLV_ALREADY_MAPPED, TLV_DUP_ENTRY, TLV_INVALID_DEL,
+        # Groups, as protocol.group_codec declares them.
+        _numbered("OFPBAC_BAD_OUT_GROUP", "OF1.1+(2,9)"),
+        *(_numbered("OFPGMFC_" + name, "OF1.%d+(6,%d)" % (1 if code < 9 else 2, code))
+          for code, name in enumerate((
+              "GROUP_EXISTS", "INVALID_GROUP", "WEIGHT_UNSUPPORTED", "OUT_OF_GROUPS",
+              "OUT_OF_BUCKETS", "CHAINING_UNSUPPORTED", "WATCH_UNSUPPORTED", "LOOP",
+              "UNKNOWN_GROUP", "CHAINED_GROUP", "BAD_TYPE", "BAD_COMMAND", "BAD_BUCKET",
+              "BAD_WATCH", "EPERM"))),
+        _numbered("OFPGMFC_UNKNOWN_BUCKET", "OF1.5+(6,15)"),
+        _numbered("OFPGMFC_BUCKET_EXISTS", "OF1.5+(6,16)"),
         ]
 
 

@@ -426,3 +426,132 @@ class PacketOut(Message):
     actions: tuple = ()
     data: bytes = b""
     match: "Match" = None
+
+
+# ---- groups (OpenFlow 1.1+, and Nicira extensions in 1.0) -------------------------------------
+# Group ids and bucket ids are 32-bit; ports (watch_port) 16-bit as everywhere else here.
+
+OFPGC_ADD = 0
+OFPGC_MODIFY = 1
+OFPGC_DELETE = 2
+OFPGC_INSERT_BUCKET = 3     # 1.5 (and NXT_GROUP_MOD in 1.0)
+OFPGC_REMOVE_BUCKET = 5     # 1.5: OFPGC15_REMOVE_BUCKET
+OFPGC_ADD_OR_MOD = 0x8000   # Open vSwitch's "mod-group --may-create"
+
+OFPGT_ALL = 0
+OFPGT_SELECT = 1
+OFPGT_INDIRECT = 2
+OFPGT_FF = 3
+
+OFPG_MAX = 0xffffff00
+OFPG_ALL = 0xfffffffc
+
+OFPG_BUCKET_MAX = 0xffffff00
+OFPG_BUCKET_FIRST = 0xfffffffd
+OFPG_BUCKET_LAST = 0xfffffffe
+OFPG_BUCKET_ALL = 0xffffffff
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class GroupBucket:
+    actions: tuple = ()
+    weight: int = 0
+    watch_port: int = OFPP_ANY
+    watch_group: int = OFPG_ANY
+    bucket_id: int = 0      # carried by 1.5 and NXT_GROUP_MOD; 1.1-1.4 number buckets 0, 1...
+
+
+@_message
+class GroupMod(Message):
+    """OFPT_GROUP_MOD (1.1+) or NXT_GROUP_MOD (1.0).  `properties` are the 1.5/NX group
+    properties (the NTR selection method), kept raw."""
+    command: int = OFPGC_ADD
+    type: int = OFPGT_ALL
+    group_id: int = 0
+    buckets: tuple[GroupBucket, ...] = ()
+    command_bucket_id: int = OFPG_BUCKET_ALL
+    properties: bytes = b""
+
+
+@_message
+class GroupStatsRequest(Message):
+    flags: int = 0
+    group_id: int = OFPG_ALL
+
+    nxm = property(lambda self: True)   # OpenFlow 1.0 has only the Nicira form
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class GroupStats:
+    group_id: int
+    ref_count: int = 0
+    packet_count: int = 0
+    byte_count: int = 0
+    duration_sec: int = 0                   # 1.3+ and NX
+    duration_nsec: int = 0
+    bucket_counters: tuple[tuple[int, int], ...] = ()   # (packet_count, byte_count) each
+
+
+@_message
+class GroupStatsReply(Message):
+    flags: int = 0
+    groups: tuple[GroupStats, ...] = ()
+
+    nxm = property(lambda self: True)
+
+
+@_message
+class GroupDescRequest(Message):
+    flags: int = 0
+    group_id: int = OFPG_ALL                # carried by 1.5 and NX only
+
+    nxm = property(lambda self: True)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class GroupDesc:
+    group_id: int
+    type: int = OFPGT_ALL
+    buckets: tuple[GroupBucket, ...] = ()
+    properties: bytes = b""                 # 1.5 and NX
+
+
+@_message
+class GroupDescReply(Message):
+    flags: int = 0
+    groups: tuple[GroupDesc, ...] = ()
+
+    nxm = property(lambda self: True)
+
+
+@_message
+class GroupFeaturesRequest(Message):
+    flags: int = 0
+
+    nxm = property(lambda self: True)
+
+
+@_message
+class GroupFeaturesReply(Message):
+    """`actions` holds, per group type, the wire bitmap of action types of the reply's
+    version (as ovs-vswitchd fills it in)."""
+    flags: int = 0
+    types: int = 0
+    capabilities: int = 0
+    max_groups: tuple[int, int, int, int] = (0, 0, 0, 0)
+    actions: tuple[int, int, int, int] = (0, 0, 0, 0)
+
+    nxm = property(lambda self: True)
+
+
+# ---- table mod (OFPT_TABLE_MOD, OpenFlow 1.1+; see protocol.table_mod_codec) -------------------
+
+@_message
+class TableMod(Message):
+    """`config` is the wire word of the message's version (table_mod_codec.table_miss,
+    eviction and vacancy_events read it); `eviction_flags` and `vacancy` (vacancy_down,
+    vacancy_up, vacancy) are the 1.4+ properties, None when absent."""
+    table_id: int = 0
+    config: int = 0
+    eviction_flags: Optional[int] = None
+    vacancy: Optional[tuple[int, int, int]] = None
