@@ -173,7 +173,7 @@ class Bridge:
         if in_port >= ofpact.OFPP_MAX and in_port not in (
                 ofpact.OFPP_CONTROLLER, ofpact.OFPP_NONE, ofpact.OFPP_LOCAL):
             return errors.BAD_PORT
-        error = _check_actions(0, actions)
+        error = self._check_actions(0, actions)
         if error is not None:
             return error
         dp_port = of_to_dp.get(in_port, 0)
@@ -208,7 +208,12 @@ class Bridge:
     def pipeline(self) -> xlate.Pipeline:
         """What translation reads of this bridge; call with the lock held."""
         return xlate.Pipeline(self.name, self._lookup, self._tables.version, self._snapshot,
-                              self._macs)
+                              self._macs, self._groups.table)
+
+    def _check_actions(self, table_id: int, actions: tuple) -> Optional[errors.ErrorCode]:
+        """What the flow table asks before taking a flow: the actions translation cannot
+        carry out, then groups that do not exist (OFPBAC_BAD_OUT_GROUP), as OVS refuses."""
+        return _unsupported_action(actions) or self._groups.check_actions(actions)
 
     def _apply_side_effects(self, translation: xlate.Translation, n_packets: int,
                             n_bytes: int, now: float) -> bool:
@@ -219,13 +224,15 @@ class Bridge:
             self._tables.account(rule, n_packets, n_bytes, now)
         for table_id, matched in translation.lookups:
             self._tables.count_lookup(table_id, matched, n_packets)
+        for group_id, buckets in translation.groups:
+            self._groups.table.credit(group_id, buckets, n_packets, n_bytes)
         if not translation.learned:
             return False
         if self._tables.busy:
             self._deferred_learned.extend(translation.learned)
             return False
         result = self._tables.apply(translation.learned, now, atomic=False,
-                                    check_actions=_check_actions)
+                                    check_actions=self._check_actions)
         for _index, error in result.errors:
             log.warning("%s: learn action failed to add a flow (%s)", self.name, error.name)
         return bool(result.changed_tables)
@@ -264,7 +271,7 @@ class Bridge:
         with self._changes:
             with self._lock:
                 steps = self._tables.apply_in_steps(flow_mods, self._clock(), step=APPLY_STEP,
-                                                    check_actions=_check_actions)
+                                                    check_actions=self._check_actions)
                 result = _next_step(steps)
             while result is None:
                 with self._lock:
@@ -280,7 +287,7 @@ class Bridge:
         if not learned:
             return False
         result = self._tables.apply(learned, self._clock(), atomic=False,
-                                    check_actions=_check_actions)
+                                    check_actions=self._check_actions)
         return bool(result.changed_tables)
 
     def apply_each(self, flow_mods) -> list[ApplyResult]:
@@ -289,7 +296,7 @@ class Bridge:
         flow_mods = list(flow_mods)
         with self._changes, self._lock:
             result = self._tables.apply(flow_mods, self._clock(), atomic=False,
-                                        check_actions=_check_actions)
+                                        check_actions=self._check_actions)
         if result.changed_tables:
             self.datapath.invalidate()
         failed = dict(result.errors)
@@ -542,14 +549,14 @@ def _next_step(steps):
     return None
 
 
-def _check_actions(table_id: int, actions: tuple) -> Optional[errors.ErrorCode]:
-    """Refuses actions translation cannot carry out, as Open vSwitch refuses what it lacks."""
+def _unsupported_action(actions: tuple) -> Optional[errors.ErrorCode]:
+    """OFPBAC_BAD_TYPE for an action translation cannot carry out (nested ones included)."""
     for action in actions:
         if type(action) not in xlate.SUPPORTED_ACTIONS:
             return action_errors.BAD_ACTION_TYPE
         nested = getattr(action, "actions", None)
         if nested:
-            error = _check_actions(table_id, nested)
+            error = _unsupported_action(nested)
             if error is not None:
                 return error
     return None
