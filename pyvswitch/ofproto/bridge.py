@@ -53,6 +53,7 @@ translation may read any of them.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -68,7 +69,9 @@ from pyvswitch.netdev.tunnel import TunnelConfig
 from pyvswitch.ofproto import ofpact, table_features, xlate
 from pyvswitch.ofproto.flow_table import ApplyResult, OpenFlowTables
 from pyvswitch.ofproto.group_table import BridgeGroups  # OpenFlow groups (group_table's owner)
-from pyvswitch.ofproto.protocol import action_errors, errors
+from pyvswitch.ofproto.protocol import action_errors, errors, table_mod_codec
+from pyvswitch.ofproto.protocol.table_features import TableDesc
+from pyvswitch.ofproto.protocol.versions import OFP11, OFP12
 from pyvswitch.ofproto.table_config import MISS_CONTINUE, TableConfig
 from pyvswitch.ofproto.tlv_map import TlvMap  # Geneve TLV map (tlv_map's owner)
 from pyvswitch.ofproto.match import Match
@@ -370,6 +373,37 @@ class Bridge:
                     self._tables.configure_table(table_id, config, now)
             self._flow_table_rows = rows
         self.datapath.invalidate()
+
+    def table_descriptions(self) -> list:
+        """OFPMP_TABLE_DESC: each visible table's eviction setting, as a config word."""
+        with self._lock:
+            configs = [table.config for table in self._tables.tables[:xlate.N_TABLES - 1]]
+        return [TableDesc(table_id=table_id,
+                          config=table_mod_codec.OFPTC14_EVICTION if config.eviction else 0)
+                for table_id, config in enumerate(configs)]
+
+    def table_mod(self, request) -> Optional[errors.ErrorCode]:
+        """OFPT_TABLE_MOD: the table-miss setting (1.1, 1.2) and eviction (1.4+) of one table
+        or of every visible one (255), as ovs-ofctl mod-table sets them."""
+        miss = table_mod_codec.table_miss(request)
+        evict = table_mod_codec.eviction(request)
+        if request.table_id == m.OFPTT_ALL:
+            table_ids = range(xlate.N_TABLES - 1)
+        elif request.table_id < xlate.N_TABLES - 1:
+            table_ids = (request.table_id,)
+        else:
+            return errors.BAD_TABLE_ID
+        with self._changes, self._lock:
+            now = self._clock()
+            for table_id in table_ids:
+                current = self._tables.tables[table_id].config
+                config = dataclasses.replace(
+                    current, miss=miss if request.version in (OFP11, OFP12) else current.miss,
+                    mod_eviction=current.mod_eviction if evict is None else evict)
+                if config != current:
+                    self._tables.configure_table(table_id, config, now)
+        self.datapath.invalidate()
+        return None
 
     def _flush_to_default(self) -> None:
         """Empties every table, then adds the connection manager's flow (lock held)."""

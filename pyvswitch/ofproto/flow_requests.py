@@ -43,6 +43,12 @@ class FlowTables(Protocol):
     def flow_now(self) -> float:
         """The clock rules' times are kept in."""
 
+    def table_descriptions(self) -> list:
+        """protocol.table_features.TableDesc of tables 0-253."""
+
+    def table_mod(self, request: m.TableMod):
+        """Applies an OFPT_TABLE_MOD; the ErrorCode if it cannot."""
+
     def packet_out(self, frame: bytes, in_port: int, actions: tuple):
         """Sends `frame` through `actions` (OFPT_PACKET_OUT); the ErrorCode if it cannot."""
 
@@ -105,6 +111,12 @@ class FlowSession:
             return self.bundles.control(request, lambda mods: self._commit(mods, tables))
         if isinstance(request, m.BundleAddMessage):
             return self.bundles.add(request)
+        if isinstance(request, m.TableDescRequest):
+            return [m.TableDescReply(version=request.version, xid=request.xid,
+                                     tables=tuple(tables.table_descriptions()))]
+        if isinstance(request, m.TableMod):
+            error = tables.table_mod(request)
+            return [] if error is None else [codec.error_reply(request, error)]
         if isinstance(request, m.PacketOut):
             if request.buffer_id != m.OFP_NO_BUFFER:
                 return [codec.error_reply(request, errors.BUFFER_UNKNOWN)]

@@ -205,6 +205,7 @@ class Translation:
         # Rules match OpenFlow port numbers.  The key's in_port bits are all consulted already,
         # so the megaflow still matches exactly the datapath port that maps to this number.
         view.set("in_port", OFPP_NONE if self.in_port is None else self.in_port)
+        tunneled = view.peek("tun_dst") or view.peek("tun_src")
         if view.get("dl_type") in (F.ETH_TYPE_IP, F.ETH_TYPE_IPV6):
             # Fragments may be handled apart (the bridge's frag mode), so as in Open vSwitch
             # every IP megaflow says whether it holds fragments.
@@ -218,6 +219,10 @@ class Translation:
         except _Aborted as abort:
             self.actions = []
             self.aborted, self.abort_message = abort.counter, str(abort)
+        if not tunneled:
+            # A packet that came in on no tunnel has no tunnel metadata, in every key of its
+            # port: reading it (after set_tunnel, say) tells nothing (OVS leaves it out too).
+            view.wc &= ~F.TUNNEL_KEY_MASK
         return self
 
     def run_actions(self, actions: tuple, in_port: int) -> "Translation":
@@ -253,17 +258,20 @@ class Translation:
         """The rule the packet matches in `table_id` (and, when the table's miss says
         "continue", the tables after it); None on a miss."""
         tables = self.pipeline.tables
+        first = table_id
         while True:
             self._count_lookup()
             rule, wc = tables.lookup(table_id, self.view.key, self.pipeline.version)
             self.view.wc |= wc
             self.table_id = table_id
             self.lookups.append((table_id, rule is not None))
-            self._trace("table", (table_id, rule))
             if rule is not None:
+                # A trace names the table the lookup started in, as Open vSwitch's does.
+                self._trace("table", (first, rule))
                 self.rules.append(rule)
                 return rule
             if not (honor_miss and table_id + 1 < N_TABLES and tables.miss_continues(table_id)):
+                self._trace("table", (first, None))
                 return None
             table_id += 1
 

@@ -226,3 +226,23 @@ def test_flow_table_rows_limit_and_name_tables_alike(switches):
     for db in (switches.stock.db_sock, switches.ours.paths.db_sock):
         subprocess.run(["ovs-vsctl", "--db=unix:" + db, "clear", "Bridge", "br0",
                         "flow_tables"], check=True, capture_output=True, timeout=30)
+
+
+def test_mod_table_miss_and_eviction_act_and_print_alike(switches):
+    for result in switches.both("del-flows"):
+        assert result.returncode == 0
+    script = [("mod-table", "-OOpenFlow11", "1", "continue"),
+              ("add-flow", "-OOpenFlow11", "table=2,priority=1,actions=output:2"),
+              ("add-flow", "-OOpenFlow11", "table=0,priority=9,in_port=1,actions=goto_table:1"),
+              ("mod-table", "-OOpenFlow14", "3", "evict"),
+              ("dump-table-desc", "-OOpenFlow14"),
+              ("mod-table", "-OOpenFlow14", "3", "noevict"),
+              ("mod-table", "-OOpenFlow13", "300", "drop")]
+    for step in script:
+        stock, ours = switches.both(*step)
+        assert (ours.returncode, ours.stdout, ours.stderr) == (
+            stock.returncode, stock.stdout, stock.stderr), step
+    stock, ours = _trace(switches, "stock", "in_port=1"), _trace(switches, "ours", "in_port=1")
+    assert _comparable_trace(ours.stdout) == _comparable_trace(stock.stdout)
+    for step in (("mod-table", "-OOpenFlow11", "1", "drop"),):
+        switches.both(*step)

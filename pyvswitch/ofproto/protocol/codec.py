@@ -328,6 +328,7 @@ MULTIPART_REPLY = {OFP10: 17, OFP11: 19}
 
 OFPMP_DESC = 0
 OFPMP_TABLE_FEATURES = 12
+OFPMP_TABLE_DESC = 14
 OFPMP_PORT_DESC = 13
 
 
@@ -339,6 +340,18 @@ def _decode_table_features(version: int, body: bytes) -> dict:
 
 def _encode_table_features(message) -> bytes:
     return tf.encode_entries(message.tables)
+
+
+def _decode_table_desc_request(version: int, body: bytes) -> dict:
+    if version < OFP14:
+        raise DecodeError(errors.BAD_STAT, "no table descriptions before OpenFlow 1.4")
+    return _empty_body(version, body)
+
+
+def _decode_table_desc_reply(version: int, body: bytes) -> dict:
+    if version < OFP14:
+        raise DecodeError(errors.BAD_STAT, "no table descriptions before OpenFlow 1.4")
+    return {"tables": tf.decode_desc_entries(body)}
 
 _MULTIPART_KINDS = [
     _MultipartKind(m.DescRequest, False, OFPMP_DESC, _empty_body, _no_body),
@@ -363,6 +376,10 @@ _MULTIPART_KINDS = [
                    _encode_table_features),
     _MultipartKind(m.TableFeaturesReply, True, OFPMP_TABLE_FEATURES, _decode_table_features,
                    _encode_table_features),
+    _MultipartKind(m.TableDescRequest, False, OFPMP_TABLE_DESC, _decode_table_desc_request,
+                   _no_body),
+    _MultipartKind(m.TableDescReply, True, OFPMP_TABLE_DESC, _decode_table_desc_reply,
+                   lambda message: tf.encode_desc_entries(message.tables)),
     _MultipartKind(m.TableStatsReply, True, fs.OFPST_TABLE, fs.decode_table_reply,
                    fs.encode_table_reply),
     # Groups (group_codec).

@@ -380,6 +380,19 @@ class TableFeaturesReply(Message):
     tables: tuple = ()
 
 
+@_message
+class TableDescRequest(Message):
+    """OFPMP_TABLE_DESC request (1.4+)."""
+    flags: int = 0
+
+
+@_message
+class TableDescReply(Message):
+    """`tables` are protocol.table_features.TableDesc."""
+    flags: int = 0
+    tables: tuple = ()
+
+
 # ---- Geneve TLV map (NXT_TLV_TABLE_MOD/REQUEST/REPLY; see protocol.tlv_codec) -----------------
 
 NXTTMC_ADD = 0

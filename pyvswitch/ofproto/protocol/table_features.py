@@ -85,3 +85,55 @@ def decode_entries(body: bytes) -> tuple[TableFeatures, ...]:
 
 def encode_entries(entries) -> bytes:
     return b"".join(entry.encode() for entry in entries)
+
+
+# ---- OFPMP_TABLE_DESC (OpenFlow 1.4+) -----------------------------------------------------
+# Each entry: length (2), table_id (1), pad (1), config (4; OFPTC14_EVICTION 4,
+# OFPTC14_VACANCY_EVENTS 8), then an eviction property (type 2: flags, 4 bytes) as Open
+# vSwitch always sends it, and a vacancy property (type 3) when vacancy events are on.
+_DESC_ENTRY = struct.Struct("!HBxI")
+_EVICTION_PROPERTY = struct.Struct("!HHI")
+OFPTMPT_EVICTION = 2
+#: What Open vSwitch evicts by: importance, lifetime, and "other" (OFPTMPEF_*).
+EVICTION_FLAGS = 7
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TableDesc:
+    table_id: int
+    config: int = 0
+    eviction_flags: int = EVICTION_FLAGS
+
+
+def decode_desc_entries(body: bytes) -> tuple[TableDesc, ...]:
+    entries = []
+    offset = 0
+    while offset < len(body):
+        if len(body) - offset < _DESC_ENTRY.size:
+            raise DecodeError(BAD_LEN, "table desc entry too short")
+        length, table_id, config = _DESC_ENTRY.unpack_from(body, offset)
+        if length < _DESC_ENTRY.size or offset + length > len(body):
+            raise DecodeError(BAD_LEN, "bad table desc length %d" % length)
+        flags = EVICTION_FLAGS
+        at, end = offset + _DESC_ENTRY.size, offset + length
+        while at < end:
+            if end - at < _PROPERTY.size:
+                raise DecodeError(BAD_LEN, "table desc property too short")
+            ptype, plen = _PROPERTY.unpack_from(body, at)
+            if plen < _PROPERTY.size or at + (plen + 7) // 8 * 8 > end:
+                raise DecodeError(BAD_LEN, "bad table desc property length %d" % plen)
+            if ptype == OFPTMPT_EVICTION and plen == _EVICTION_PROPERTY.size:
+                flags = _EVICTION_PROPERTY.unpack_from(body, at)[2]
+            at += (plen + 7) // 8 * 8
+        entries.append(TableDesc(table_id=table_id, config=config, eviction_flags=flags))
+        offset += length
+    return tuple(entries)
+
+
+def encode_desc_entries(entries) -> bytes:
+    return b"".join(
+        _DESC_ENTRY.pack(_DESC_ENTRY.size + _EVICTION_PROPERTY.size, entry.table_id,
+                         entry.config)
+        + _EVICTION_PROPERTY.pack(OFPTMPT_EVICTION, _EVICTION_PROPERTY.size,
+                                  entry.eviction_flags)
+        for entry in entries)
