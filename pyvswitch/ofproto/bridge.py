@@ -234,7 +234,12 @@ class Bridge:
         if self._tables.busy:
             self._deferred_learned.extend(translation.learned)
             return False
-        result = self._tables.apply(translation.learned, now, atomic=False,
+        # Learning again what is already there only restarts its hard timeout: no new
+        # version, so the datapath's cached flows (made from it) stay valid.
+        learned = [fm for fm in translation.learned if not self._tables.refresh_learned(fm, now)]
+        if not learned:
+            return False
+        result = self._tables.apply(learned, now, atomic=False,
                                     check_actions=self._check_actions)
         for _index, error in result.errors:
             log.warning("%s: learn action failed to add a flow (%s)", self.name, error.name)

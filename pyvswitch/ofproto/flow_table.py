@@ -604,6 +604,29 @@ class OpenFlowTables:
             self._commit(batch)
         return expired
 
+    def refresh_learned(self, fm: M.FlowMod, now: float) -> bool:
+        """A learn action's ADD that would replace an identical rule (same match, priority,
+        actions, cookie, timeouts and flags): the rule's hard timeout restarts, as if it had
+        been replaced, without a new version, so cached flows stay valid.  False when there
+        is no such rule (the caller then applies the flow_mod)."""
+        if self._in_progress or fm.command != M.OFPFC_ADD:
+            return False
+        table_id = 0 if fm.table_id == M.OFPTT_ALL else fm.table_id
+        if not 0 <= table_id < N_TABLES:
+            return False
+        rule = self.tables[table_id].find_exact(fm.match if fm.match is not None else CATCH_ALL,
+                                                fm.priority, self.version)
+        cookie = fm.new_cookie if fm.new_cookie is not None else fm.cookie
+        if rule is None or (rule.actions, rule.cookie, rule.idle_timeout, rule.hard_timeout,
+                            rule.importance, rule.flags) != (
+                                fm.actions, cookie, fm.idle_timeout, fm.hard_timeout,
+                                fm.importance, fm.flags):
+            return False
+        rule.modified = now
+        if rule.hard_timeout:
+            self._expiry.requeue(rule)
+        return True
+
     def reduce_timeouts(self, rule: Rule, idle_timeout: int, hard_timeout: int) -> None:
         """fin_timeout's effect on `rule` (see flow_timeouts)."""
         idle = reduced_timeout(rule.idle_timeout, idle_timeout)

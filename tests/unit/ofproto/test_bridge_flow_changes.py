@@ -55,3 +55,24 @@ def test_flows_learned_while_a_stepwise_batch_runs_are_all_kept(monkeypatch):
     learned = {rule.match.get("dl_dst")[0] for rule in sw.bridge.dump_flows(table_id=5)}
     assert learned == {int(source.replace(":", ""), 16) for source in sources}
     assert len(sw.bridge.dump_flows(table_id=1)) == 300
+
+
+def test_learning_the_same_flow_again_restarts_its_hard_timeout_without_invalidating():
+    sw = Switch()
+    learn = a.Learn(specs=(a.LearnSpec("match", 48, dst=a.Subfield("dl_dst", 0, 48),
+                                       src=a.Subfield("dl_src", 0, 48)),),
+                    table_id=5, priority=7, hard_timeout=10)
+    sw.bridge.apply_flow_mods([m.FlowMod(version=4, xid=0, match=Match(), priority=9,
+                                         actions=(learn,))])
+    sw.translate(1, eth(A, B))
+    (rule,) = sw.bridge.dump_flows(table_id=5)
+    invalidations = sw.datapath.invalidations
+    sw.clock.now += 8
+    sw.translate(1, eth(A, B))                      # the same flow learned again
+    assert sw.datapath.invalidations == invalidations
+    sw.clock.now += 8                               # 16 s after it was first learned
+    sw.bridge.run()
+    assert sw.bridge.dump_flows(table_id=5) == [rule]
+    sw.clock.now += 3                               # 11 s after it was learned again
+    sw.bridge.run()
+    assert sw.bridge.dump_flows(table_id=5) == []
