@@ -224,10 +224,10 @@ def test_switch_config_and_unsupported_requests(bridge):
         client.sock.sendall(truncated_flow_mod)
         error = client.receive()
         assert (error.type, error.code, error.data) == (1, 6, truncated_flow_mod)   # BAD_LEN
-        group_mod = bytes.fromhex("040f000800000007")       # not implemented yet
-        client.sock.sendall(group_mod)
+        meter_mod = bytes.fromhex("041d000800000007")       # not implemented yet
+        client.sock.sendall(meter_mod)
         error = client.receive()
-        assert (error.type, error.code, error.data) == (1, 1, group_mod)            # BAD_TYPE
+        assert (error.type, error.code, error.data) == (1, 1, meter_mod)            # BAD_TYPE
         client.send(m.FeaturesReply(version=4, xid=8, datapath_id=1))
         assert client.receive().code == 1
         client.send(m.BarrierRequest(version=4, xid=9))

@@ -179,7 +179,7 @@ def test_bad_lengths_are_bad_len(hex_bytes):
 @pytest.mark.parametrize("hex_bytes,error", [
     ("0120000800000005", errors.BAD_TYPE),
     ("0440000800000005", errors.BAD_TYPE),
-    ("040f000800000005", errors.BAD_TYPE),                         # 1.3 GROUP_MOD: not yet
+    ("041d000800000005", errors.BAD_TYPE),                         # 1.3 METER_MOD: not yet
     ("010400100000000500002320000000ff", errors.BAD_SUBTYPE),      # Nicira extension
     ("0104001000000005deadbeef000000ff", errors.BAD_VENDOR),
     ("0110000c00000007007e0000", errors.BAD_STAT),
