@@ -61,6 +61,7 @@ from typing import Callable, Optional
 
 from pyvswitch import coverage
 from pyvswitch.datapath.dpctl import format_key
+from pyvswitch import fields as F
 from pyvswitch.fields import DATAPATH_KEY_MASK, KEY_BITS
 from pyvswitch.flow import FlowView, extract_key
 from pyvswitch.netdev.base import Netdev
@@ -215,8 +216,24 @@ class Bridge:
 
     def _check_actions(self, table_id: int, actions: tuple) -> Optional[errors.ErrorCode]:
         """What the flow table asks before taking a flow: the actions translation cannot
-        carry out, then groups that do not exist (OFPBAC_BAD_OUT_GROUP), as OVS refuses."""
-        return _unsupported_action(actions) or self._groups.check_actions(actions)
+        carry out, groups that do not exist (OFPBAC_BAD_OUT_GROUP) and tun_metadata fields
+        the TLV map does not map (NXFMFC_INVALID_TLV_FIELD), as OVS refuses them."""
+        return (_unsupported_action(actions) or self._groups.check_actions(actions)
+                or self._unmapped_tlv_fields(_fields_written(actions)))
+
+    def _unmapped_tlv_fields(self, names) -> Optional[errors.ErrorCode]:
+        for name in names:
+            if name.startswith("tun_metadata") and self._tlv.mapping(int(name[12:])) is None:
+                return errors.FLOW_MOD_INVALID_TLV_FIELD
+        return None
+
+    def _match_error(self, flow_mod) -> Optional[errors.ErrorCode]:
+        """A match on a tun_metadata field the TLV map does not map is refused."""
+        match = flow_mod.match
+        if match is None or not match.mask & _TUN_METADATA_BITS:
+            return None
+        return self._unmapped_tlv_fields(
+            name for name in _TUN_METADATA_NAMES if not match.is_wild(name))
 
     def _apply_side_effects(self, translation: xlate.Translation, n_packets: int,
                             n_bytes: int, now: float) -> bool:
@@ -276,6 +293,10 @@ class Bridge:
         meanwhile and forwarding never waits long; learned flows arriving then are applied
         right after."""
         flow_mods = list(flow_mods)
+        for index, flow_mod in enumerate(flow_mods):
+            error = self._match_error(flow_mod)
+            if error is not None:
+                return ApplyResult(self._tables.version, ((index, error),))
         with self._changes:
             with self._lock:
                 steps = self._tables.apply_in_steps(flow_mods, self._clock(), step=APPLY_STEP,
@@ -302,12 +323,17 @@ class Bridge:
         """Applies flow_mods each on its own (a failure does not undo the others), all
         visible to packets at once; one result per flow_mod."""
         flow_mods = list(flow_mods)
+        refused = {index: error for index, error in
+                   ((index, self._match_error(fm)) for index, fm in enumerate(flow_mods))
+                   if error is not None}
+        kept = [index for index in range(len(flow_mods)) if index not in refused]
         with self._changes, self._lock:
-            result = self._tables.apply(flow_mods, self._clock(), atomic=False,
-                                        check_actions=self._check_actions)
+            result = self._tables.apply([flow_mods[index] for index in kept], self._clock(),
+                                        atomic=False, check_actions=self._check_actions)
         if result.changed_tables:
             self.datapath.invalidate()
-        failed = dict(result.errors)
+        failed = dict(refused)
+        failed.update((kept[index], error) for index, error in result.errors)
         return [ApplyResult(result.version, ((0, failed[index]),) if index in failed else ())
                 for index in range(len(flow_mods))]
 
@@ -586,6 +612,33 @@ def _next_step(steps):
     except StopIteration as done:
         return done.value
     return None
+
+
+_TUN_METADATA_NAMES = tuple("tun_metadata%d" % n for n in range(64))
+_TUN_METADATA_BITS = 0
+for _name in _TUN_METADATA_NAMES:
+    _TUN_METADATA_BITS |= F.FIELDS[_name].mask
+del _name
+
+
+def _fields_written(actions) -> list[str]:
+    """The fields set_field, load, move (either end) and learn name, nested actions too."""
+    names = []
+    for action in actions:
+        kind = type(action)
+        if kind is ofpact.SetField:
+            names.append(action.field)
+        elif kind is ofpact.Load:
+            names.append(action.dst.field)
+        elif kind is ofpact.Move:
+            names += [action.src.field, action.dst.field]
+        elif kind is ofpact.Learn:
+            for spec in action.specs:
+                names += [sub.field for sub in (spec.src, spec.dst) if sub is not None]
+        nested = getattr(action, "actions", None)
+        if nested:
+            names += _fields_written(nested)
+    return names
 
 
 def _unsupported_action(actions: tuple) -> Optional[errors.ErrorCode]:

@@ -246,3 +246,23 @@ def test_mod_table_miss_and_eviction_act_and_print_alike(switches):
     assert _comparable_trace(ours.stdout) == _comparable_trace(stock.stdout)
     for step in (("mod-table", "-OOpenFlow11", "1", "drop"),):
         switches.both(*step)
+
+
+def test_flows_on_unmapped_tun_metadata_are_refused_alike(switches):
+    for result in switches.both("del-flows"):
+        assert result.returncode == 0
+    for step in (("add-flow", "tun_metadata9=1,actions=drop"),
+                 ("add-tlv-map", "{class=0xffff,type=0,len=4}->tun_metadata9"),
+                 ("add-flow", "tun_metadata9=1,actions=drop"),
+                 ("dump-flows", "--no-stats"),
+                 ("del-flows",), ("del-tlv-map",)):
+        stock, ours = switches.both(*step)
+        assert (ours.returncode, _sorted_lines(ours.stdout), ours.stderr) == (
+            stock.returncode, _sorted_lines(stock.stdout), stock.stderr), step
+
+
+@pytest.mark.xfail(strict=True, reason="the action codec cannot decode NXAST_REG_LOAD2 of a "
+                   "tun_metadata field yet (NXBRC_UNENCODABLE_ERROR)")
+def test_set_field_to_unmapped_tun_metadata_is_refused_alike(switches):
+    stock, ours = switches.both("add-flow", "actions=set_field:0x1->tun_metadata9,output:1")
+    assert (ours.returncode, ours.stderr) == (stock.returncode, stock.stderr)
