@@ -85,14 +85,14 @@ def mutate(rng: random.Random, data: bytes, seeds: Sequence[bytes],
     return bytes(buf[:_MAX_LEN])
 
 
-def minimize(check: Callable[[bytes], None], data: bytes, signature: tuple,
+def minimize(check: Callable[[bytes], None], data: bytes, crash: tuple,
              budget: int = 2000) -> bytes:
     """A shorter input that still fails `check` the same way: drop ranges, halving their size."""
     def fails(candidate: bytes) -> bool:
         try:
             check(candidate)
         except Exception as error:  # noqa: BLE001 - any escape is what we are shrinking
-            return signature(error) == signature
+            return signature(error) == crash
         return False
 
     size = max(1, len(data) // 2)
@@ -128,13 +128,13 @@ def run(check: Callable[[bytes], None], seeds: Sequence[bytes], seconds: float,
         try:
             check(data)
         except Exception as error:  # noqa: BLE001 - a harness's contract names what may pass
-            signature = signature(error)
-            if signature not in failures:
-                small = minimize(check, data, signature)
+            crash = signature(error)
+            if crash not in failures:
+                small = minimize(check, data, crash)
                 try:
                     check(small)
                 except Exception as again:  # noqa: BLE001
                     error = again
-                failures[signature] = Failure(small, error, _where(error))
+                failures[crash] = Failure(small, error, _where(error))
     return Result(executions, time.monotonic() - start, list(failures.values()))
 

@@ -26,8 +26,10 @@ from typing import NoReturn, Optional
 import pyvswitch
 from pyvswitch import dirs
 from pyvswitch.cli import flow_sort, ofctl_flows
+from pyvswitch.cli import ofctl_groups  # group commands (ofctl_groups' owner)
 from pyvswitch.cli import ofctl_packet_out
 from pyvswitch.cli import ofctl_tlv  # add/del/dump-tlv-map (ofctl_tlv's owner)
+from pyvswitch.cli import ofctl_tables  # dump-tables, dump-table-features, mod-table
 from pyvswitch.ofproto import ofctl_text
 from pyvswitch.ofproto.connection import Connection
 from pyvswitch.ofproto.protocol import codec
@@ -46,6 +48,9 @@ usage: %(prog)s [OPTIONS] COMMAND [ARG...]
 For OpenFlow switches:
   show SWITCH                 show OpenFlow information
   dump-desc SWITCH            print switch description
+  dump-tables SWITCH          print table stats
+  dump-table-features SWITCH  print table features
+  mod-table SWITCH MOD        modify flow table behavior
   dump-ports-desc SWITCH [PORT]  print port descriptions
   dump-flows SWITCH           print all flow entries
   dump-flows SWITCH FLOW      print matching FLOWs
@@ -383,7 +388,9 @@ COMMANDS = {
     "dump-desc": (cmd_dump_desc, 1, 1),
     "dump-ports-desc": (cmd_dump_ports_desc, 1, 2),
     **ofctl_flows.COMMANDS,
+    **ofctl_groups.COMMANDS,  # add-group ... dump-group-features
     **ofctl_tlv.COMMANDS,   # the Geneve TLV map commands
+    **ofctl_tables.COMMANDS,   # the table commands
     **ofctl_packet_out.COMMANDS,
 }
 

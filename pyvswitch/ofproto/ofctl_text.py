@@ -308,3 +308,459 @@ def format_bytes(data: bytes) -> str:
         return format_message(codec.decode(data))
     except errors.DecodeError as error:
         return "***decode error: %s***\n%s" % (error.error.name, hex_dump(data))
+
+
+# ---- table statistics and table features -----------------------------------------------------
+#
+# ovs-ofctl reads table stats (every version) and table features (1.3+) into one description
+# per table, then prints each table against the one before it: a table whose counters and
+# features equal its predecessor's (and that has no name) joins a "tables A...B: ditto" run,
+# and a part equal to the predecessor's prints as "(same features)", "(same instructions)",
+# "(same actions)" or "(same matching)".  Fields print in Open vSwitch's field order with
+# its names (ovs_field_names), shared prefixes folded ("eth_{src,dst}") and numbered runs
+# shortened ("reg0...reg15").
+
+import dataclasses as _dataclasses
+import re as _re
+import struct as _struct
+
+from pyvswitch.ofproto.ovs_field_names import FIELD_NAMES as _FIELD_NAMES
+from pyvswitch.ofproto.protocol import table_features as _tf
+from pyvswitch.ofproto.protocol.versions import OFP11, OFP12, OFP14, OFP15
+
+_FIELD_INDEX = {key: index for index, (_name, keys) in enumerate(_FIELD_NAMES)
+                for key in keys}
+_FIELD_BY_NAME = {name: index for index, (name, _keys) in enumerate(_FIELD_NAMES)}
+_OXM_BASIC = 0x8000
+_OF12_OXM_FIELDS = 36
+_EXPERIMENTER_CLASS = 0xFFFF
+
+# OpenFlow 1.0 wildcard bits and OpenFlow 1.1 match-field bits, as the fields they stand for.
+_OF10_WILDCARD_FIELDS = (
+    (1 << 0, "in_port"), (1 << 1, "vlan_vid"), (1 << 2, "eth_src"), (1 << 3, "eth_dst"),
+    (1 << 4, "eth_type"), (1 << 5, "nw_proto"), (1 << 6, "tcp_src"), (1 << 7, "tcp_dst"),
+    (0x3F << 8, "ip_src"), (0x3F << 14, "ip_dst"), (1 << 20, "vlan_pcp"), (1 << 21, "nw_tos"))
+_OF11_MATCH_FIELDS = (
+    (1 << 0, "in_port"), (1 << 1, "vlan_vid"), (1 << 2, "vlan_pcp"), (1 << 3, "eth_type"),
+    (1 << 4, "nw_tos"), (1 << 5, "nw_proto"), (1 << 6, "tcp_src"), (1 << 7, "tcp_dst"),
+    (1 << 8, "mpls_label"), (1 << 9, "mpls_tc"), (1 << 11, "eth_src"), (1 << 12, "eth_dst"),
+    (1 << 13, "ip_src"), (1 << 14, "ip_dst"), (1 << 15, "metadata"))
+
+# Instructions by OFPIT_* type, and the order ovs-ofctl lists them in.
+_INSTRUCTION_NAMES = {1: "goto_table", 2: "write_metadata", 3: "write_actions",
+                      4: "apply_actions", 5: "clear_actions", 6: "meter"}
+_INSTRUCTION_ORDER = ("meter", "apply_actions", "clear_actions", "write_actions",
+                      "write_metadata", "goto_table")
+
+# Actions by OFPAT_* type in each version (types Open vSwitch cannot execute are left out),
+# and the order ovs-ofctl lists them in.
+_OF10_ACTIONS = {0: "output", 1: "set_vlan_vid", 2: "set_vlan_pcp", 3: "strip_vlan",
+                 4: "mod_dl_src", 5: "mod_dl_dst", 6: "mod_nw_src", 7: "mod_nw_dst",
+                 8: "mod_nw_tos", 9: "mod_tp_src", 10: "mod_tp_dst", 11: "enqueue"}
+_OF11_ACTIONS = {0: "output", 1: "set_vlan_vid", 2: "set_vlan_pcp", 3: "mod_dl_src",
+                 4: "mod_dl_dst", 5: "mod_nw_src", 6: "mod_nw_dst", 7: "mod_nw_tos",
+                 8: "mod_nw_ecn", 9: "mod_tp_src", 10: "mod_tp_dst", 13: "set_mpls_label",
+                 14: "set_mpls_tc", 15: "set_mpls_ttl", 16: "dec_mpls_ttl", 17: "push_vlan",
+                 18: "strip_vlan", 19: "push_mpls", 20: "pop_mpls", 21: "set_queue",
+                 22: "group", 23: "mod_nw_ttl", 24: "dec_ttl"}
+_OF12_ACTIONS = {0: "output", 15: "set_mpls_ttl", 16: "dec_mpls_ttl", 17: "push_vlan",
+                 18: "strip_vlan", 19: "push_mpls", 20: "pop_mpls", 21: "set_queue",
+                 22: "group", 23: "mod_nw_ttl", 24: "dec_ttl", 25: "set_field"}
+_OF15_ACTIONS = {**_OF12_ACTIONS, 29: "meter"}
+_ACTION_ORDER = (
+    "output", "group", "enqueue", "set_field", "set_vlan_vid", "set_vlan_pcp", "strip_vlan",
+    "push_vlan", "mod_dl_src", "mod_dl_dst", "mod_nw_src", "mod_nw_dst", "mod_nw_tos",
+    "mod_nw_ecn", "mod_nw_ttl", "mod_tp_src", "mod_tp_dst", "dec_ttl", "set_mpls_label",
+    "set_mpls_tc", "set_mpls_ttl", "dec_mpls_ttl", "push_mpls", "pop_mpls", "set_queue",
+    "meter")
+
+_MISS_CONFIGS = {0: "controller", 1: "continue", 2: "drop"}
+_OFPTC11_TABLE_MISS_MASK = 3
+_OFPTC14_EVICTION = 1 << 2
+_OFPTC14_VACANCY_EVENTS = 1 << 3
+_LAST_TABLE = 254
+_PROPERTY_ENTRY = _struct.Struct("!HH")
+_TRAILING_NUMBER = _re.compile(r"^(.*?)(\d+)$")
+
+
+@_dataclasses.dataclass(frozen=True)
+class _ActionFeatures:
+    actions: frozenset = frozenset()
+    set_fields: frozenset = frozenset()
+
+
+@_dataclasses.dataclass(frozen=True)
+class _InstructionFeatures:
+    next_tables: frozenset = frozenset()
+    instructions: frozenset = frozenset()
+    write: _ActionFeatures = _ActionFeatures()
+    apply: _ActionFeatures = _ActionFeatures()
+
+
+@_dataclasses.dataclass(frozen=True)
+class TableDescription:
+    """One table as ovs-ofctl describes it, from table stats or table features: sets of
+    field indexes into ovs_field_names.FIELD_NAMES, of instruction and action names.
+    `miss_config`, `eviction` and `vacancy` are None where the version has no such thing."""
+    table_id: int
+    name: str = ""
+    metadata_match: int = 0
+    metadata_write: int = 0
+    miss_config: str = None
+    eviction: bool = None
+    vacancy: bool = None
+    max_entries: int = 0
+    nonmiss: _InstructionFeatures = _InstructionFeatures()
+    miss: _InstructionFeatures = _InstructionFeatures()
+    match: frozenset = frozenset()
+    mask: frozenset = frozenset()
+    wildcard: frozenset = frozenset()
+
+
+def _named_bits(value: int, table) -> frozenset:
+    return frozenset(_FIELD_BY_NAME[name] for bits, name in table if value & bits)
+
+
+def _oxm_bits(value: int) -> frozenset:
+    """The fields of an OpenFlow 1.2 bitmap of OXM field numbers; bits for fields 1.2 does
+    not define (MPLS_BOS and later) are ignored, as ovs-ofctl ignores them."""
+    return frozenset(_FIELD_INDEX[key] for key in
+                     ((_OXM_BASIC, bit, None) for bit in range(_OF12_OXM_FIELDS)
+                      if value >> bit & 1)
+                     if key in _FIELD_INDEX)
+
+
+def _action_bits(value: int, names) -> frozenset:
+    return frozenset(name for bit, name in names.items() if value >> bit & 1)
+
+
+def _instruction_bits(value: int) -> frozenset:
+    return frozenset(name for bit, name in _INSTRUCTION_NAMES.items() if value >> bit & 1)
+
+
+def _actions_for(version: int) -> dict:
+    return {OFP10: _OF10_ACTIONS, OFP11: _OF11_ACTIONS}.get(
+        version, _OF15_ACTIONS if version >= OFP15 else _OF12_ACTIONS)
+
+
+def describe_table_stats(version: int, stats: m.TableStats) -> TableDescription:
+    """What a table-stats entry says about its table's features (1.0-1.2; nothing but the
+    table id from 1.3 on)."""
+    if version >= OFP13:
+        return TableDescription(table_id=stats.table_id)
+    if version == OFP10:
+        fields = _named_bits(stats.wildcards, _OF10_WILDCARD_FIELDS)
+        return TableDescription(table_id=stats.table_id, name=stats.name,
+                                max_entries=stats.max_entries, match=fields, wildcard=fields)
+    miss_config = _MISS_CONFIGS.get(stats.config & _OFPTC11_TABLE_MISS_MASK, "controller")
+    actions = _actions_for(version)
+    if version == OFP11:
+        # As ovs-ofctl, which reads the apply actions from write_actions in OpenFlow 1.1.
+        write = apply = _ActionFeatures(_action_bits(stats.write_actions, actions))
+        wildcard = _named_bits(stats.wildcards, _OF11_MATCH_FIELDS)
+        match = _named_bits(stats.match, _OF11_MATCH_FIELDS) | wildcard
+        metadata_match = metadata_write = 0
+    else:
+        write = _ActionFeatures(_action_bits(stats.write_actions, actions),
+                                _oxm_bits(stats.write_setfields))
+        apply = _ActionFeatures(_action_bits(stats.apply_actions, actions),
+                                _oxm_bits(stats.apply_setfields))
+        wildcard = _oxm_bits(stats.wildcards)
+        match = _oxm_bits(stats.match) | wildcard
+        metadata_match, metadata_write = stats.metadata_match, stats.metadata_write
+    features = _InstructionFeatures(instructions=_instruction_bits(stats.instructions),
+                                    write=write, apply=apply)
+    return TableDescription(
+        table_id=stats.table_id, name=stats.name, metadata_match=metadata_match,
+        metadata_write=metadata_write, miss_config=miss_config,
+        max_entries=stats.max_entries, nonmiss=features, miss=features, match=match,
+        wildcard=wildcard)
+
+
+def _type_ids(payload: bytes) -> list[int]:
+    """The types of a run of (type, length, ...) entries, each at least 4 bytes."""
+    types, at = [], 0
+    while at + _PROPERTY_ENTRY.size <= len(payload):
+        kind, length = _PROPERTY_ENTRY.unpack_from(payload, at)
+        types.append(kind)
+        at += max(length, _PROPERTY_ENTRY.size)
+    return types
+
+
+def _headers(payload: bytes) -> tuple[frozenset, frozenset]:
+    """(fields, masked fields) a run of OXM/NXM headers names; unknown headers are skipped."""
+    fields, masked, at = set(), set(), 0
+    while at + 4 <= len(payload):
+        oxm_class, field = _struct.unpack_from("!HB", payload, at)
+        experimenter = None
+        if oxm_class == _EXPERIMENTER_CLASS:
+            experimenter = _struct.unpack_from("!I", payload, at + 4)[0] \
+                if at + 8 <= len(payload) else None
+            at += 8
+        else:
+            at += 4
+        index = _FIELD_INDEX.get((oxm_class, field >> 1, experimenter))
+        if index is not None:
+            fields.add(index)
+            if field & 1:
+                masked.add(index)
+    return frozenset(fields), frozenset(masked)
+
+
+def describe_table_features(version: int, entry: _tf.TableFeatures) -> TableDescription:
+    """A table-features entry (1.3+) as ovs-ofctl reads it."""
+    properties = {}
+    for kind, payload in entry.properties:
+        properties.setdefault(kind, payload)
+    actions = _actions_for(version)
+
+    def instruction_features(miss: int) -> _InstructionFeatures:
+        def action_features(actions_type, setfield_type):
+            kinds = _type_ids(properties.get(actions_type + miss, b""))
+            return _ActionFeatures(
+                frozenset(actions[kind] for kind in kinds if kind in actions),
+                _headers(properties.get(setfield_type + miss, b""))[0])
+        instructions = _type_ids(properties.get(_tf.OFPTFPT_INSTRUCTIONS + miss, b""))
+        return _InstructionFeatures(
+            next_tables=frozenset(table for table in
+                                  properties.get(_tf.OFPTFPT_NEXT_TABLES + miss, b"")
+                                  if table < 255),
+            instructions=frozenset(_INSTRUCTION_NAMES[kind] for kind in instructions
+                                   if kind in _INSTRUCTION_NAMES),
+            write=action_features(_tf.OFPTFPT_WRITE_ACTIONS, _tf.OFPTFPT_WRITE_SETFIELD),
+            apply=action_features(_tf.OFPTFPT_APPLY_ACTIONS, _tf.OFPTFPT_APPLY_SETFIELD))
+
+    match, mask = _headers(properties.get(_tf.OFPTFPT_MATCH, b""))
+    wildcard = _headers(properties.get(_tf.OFPTFPT_WILDCARDS, b""))[0]
+    eviction = vacancy = None
+    if version >= OFP14:
+        eviction = bool(entry.config & _OFPTC14_EVICTION)
+        vacancy = bool(entry.config & _OFPTC14_VACANCY_EVENTS)
+    return TableDescription(
+        table_id=entry.table_id, name=entry.name, metadata_match=entry.metadata_match,
+        metadata_write=entry.metadata_write, eviction=eviction, vacancy=vacancy,
+        max_entries=entry.max_entries, nonmiss=instruction_features(0),
+        miss=instruction_features(1), match=match | mask,
+        wildcard=(wildcard | mask) & (match | mask), mask=mask)
+
+
+def fold_names(names: list[str]) -> list[str]:
+    """Consecutive names folded as ovs-ofctl lists fields: numbered runs as "reg0...reg15",
+    names sharing the text up to their first underscore as "eth_{src,dst}" (recursively)."""
+    folded, at = [], 0
+    while at < len(names):
+        number = _TRAILING_NUMBER.match(names[at])
+        end = at + 1
+        if number:
+            stem, first = number.group(1), int(number.group(2))
+            while end < len(names) and names[end] == "%s%d" % (stem, first + end - at):
+                end += 1
+            if end - at > 1:
+                folded.append("%s...%s" % (names[at], names[end - 1]))
+                at = end
+                continue
+        if "_" in names[at]:
+            prefix = names[at][:names[at].index("_") + 1]
+            end = at + 1
+            while end < len(names) and names[end].startswith(prefix):
+                end += 1
+            if end - at > 1:
+                inner = fold_names([name[len(prefix):] for name in names[at:end]])
+                folded.append("%s{%s}" % (prefix, ",".join(inner)))
+                at = end
+                continue
+        folded.append(names[at])
+        at += 1
+    return folded
+
+
+def _field_list(indexes) -> str:
+    return " ".join(fold_names([_FIELD_NAMES[index][0] for index in sorted(indexes)]))
+
+
+def _next_tables_equal(a: frozenset, a_table: int, b: frozenset, b_table: int) -> bool:
+    """As ovs-ofctl: the next tables of consecutive tables are the same if they differ only
+    in the later table, which the earlier may name and the later may not."""
+    if b_table == a_table + 1 and b_table in a and b_table not in b:
+        return a - {b_table} == b
+    if a_table == b_table + 1:
+        return _next_tables_equal(b, b_table, a, a_table)
+    return a == b
+
+
+def _instructions_equal(a: _InstructionFeatures, a_table: int, b: _InstructionFeatures,
+                        b_table: int) -> bool:
+    return (_next_tables_equal(a.next_tables, a_table, b.next_tables, b_table)
+            and a.instructions == b.instructions and a.write == b.write
+            and a.apply == b.apply)
+
+
+def _instructions_empty(features: _InstructionFeatures) -> bool:
+    return features == _InstructionFeatures()
+
+
+def _features_equal(a: TableDescription, b: TableDescription) -> bool:
+    return (a.metadata_match == b.metadata_match and a.metadata_write == b.metadata_write
+            and a.miss_config == b.miss_config and a.eviction == b.eviction
+            and a.vacancy == b.vacancy and a.max_entries == b.max_entries
+            and _instructions_equal(a.nonmiss, a.table_id, b.nonmiss, b.table_id)
+            and _instructions_equal(a.miss, a.table_id, b.miss, b.table_id)
+            and a.match == b.match)
+
+
+def _features_empty(table: TableDescription) -> bool:
+    return _dataclasses.replace(table, table_id=0, name="") == TableDescription(table_id=0)
+
+
+def _format_action_features(features: _ActionFeatures) -> str:
+    text = ""
+    if features.actions:
+        text += "        actions: %s\n" % " ".join(
+            name for name in _ACTION_ORDER if name in features.actions)
+    if features.set_fields:
+        text += "        supported on Set-Field: %s\n" % _field_list(features.set_fields)
+    return text
+
+
+def _format_instruction_features(features: _InstructionFeatures,
+                                 previous: _InstructionFeatures = None) -> str:
+    text = ""
+    if features.next_tables:
+        runs, tables = [], sorted(features.next_tables)
+        start = tables[0]
+        for index, table in enumerate(tables):
+            if index + 1 == len(tables) or tables[index + 1] != table + 1:
+                runs.append(str(start) if start == table else "%d-%d" % (start, table))
+                if index + 1 < len(tables):
+                    start = tables[index + 1]
+        text += "      next tables: %s\n" % ",".join(runs)
+    if features.instructions:
+        if previous is not None and features.instructions == previous.instructions:
+            text += "      (same instructions)\n"
+        else:
+            text += "      instructions: %s\n" % " ".join(
+                name for name in _INSTRUCTION_ORDER if name in features.instructions)
+    if (previous is not None and features.write == previous.write
+            and features.apply == previous.apply and features.write.set_fields):
+        text += "      (same actions)\n"
+    elif features.write != features.apply:
+        text += ("      Write-Actions features:\n" + _format_action_features(features.write)
+                 + "      Apply-Actions features:\n"
+                 + _format_action_features(features.apply))
+    elif features.write.actions or features.write.set_fields:
+        text += ("      Write-Actions and Apply-Actions features:\n"
+                 + _format_action_features(features.write))
+    return text
+
+
+def _format_matching(table: TableDescription) -> str:
+    kinds = (("arbitrary mask", table.mask),
+             ("exact match or wildcard", table.wildcard - table.mask),
+             ("must exact match", table.match - table.wildcard - table.mask))
+    return "    matching:\n" + "".join("      %s: %s\n" % (title, _field_list(fields))
+                                     for title, fields in kinds if fields)
+
+
+def _format_table(table: TableDescription, previous: TableDescription, stats) -> str:
+    text = "\n  table %d%s:\n" % (table.table_id,
+                                  ' ("%s")' % table.name if table.name else "")
+    same_features = previous is not None and _features_equal(table, previous)
+    if stats is not None:
+        text += "    active=%d, lookup=%d, matched=%d\n" % (
+            stats.active_count, stats.lookup_count, stats.matched_count)
+    if same_features:
+        return text + ("" if _features_empty(table) else "    (same features)\n")
+    if table.metadata_match or table.metadata_write:
+        text += "    metadata: match=%s write=%s\n" % (_c_hex(table.metadata_match),
+                                                       _c_hex(table.metadata_write))
+    if table.miss_config is not None:
+        text += "    config=%s\n" % table.miss_config
+    if table.eviction is not None:
+        text += "    eviction: %ssupported\n" % ("" if table.eviction else "not ")
+    if table.vacancy is not None:
+        text += "    vacancy events: %ssupported\n" % ("" if table.vacancy else "not ")
+    if table.max_entries:
+        text += "    max_entries=%d\n" % table.max_entries
+    prev_nonmiss = previous.nonmiss if previous is not None else None
+    prev_miss = previous.miss if previous is not None else None
+    if (previous is not None
+            and _instructions_equal(table.nonmiss, table.table_id, prev_nonmiss,
+                                    previous.table_id)
+            and _instructions_equal(table.miss, table.table_id, prev_miss,
+                                    previous.table_id)):
+        if not _instructions_empty(table.nonmiss):
+            text += "    (same instructions)\n"
+    elif not _instructions_equal(table.nonmiss, table.table_id, table.miss, table.table_id):
+        text += ("    instructions (other than table miss):\n"
+                 + _format_instruction_features(table.nonmiss, prev_nonmiss)
+                 + "    instructions (table miss):\n"
+                 + _format_instruction_features(table.miss, prev_miss))
+    elif not _instructions_empty(table.nonmiss):
+        text += ("    instructions (table miss and others):\n"
+                 + _format_instruction_features(table.nonmiss, prev_nonmiss))
+    if table.match:
+        if previous is not None and table.match == previous.match:
+            text += "    (same matching)\n"
+        else:
+            text += _format_matching(table)
+    return text
+
+
+def _c_hex(value: int) -> str:
+    return "%#x" % value if value else "0"
+
+
+def format_tables(tables, stats=None) -> str:
+    """Tables (TableDescriptions) as ovs-ofctl prints them, each after "\\n", runs of tables
+    the same as their predecessor folded into "tables A...B: ditto"; `stats`, when given,
+    are the table-stats entries that go with `tables`."""
+    text, previous, previous_stats, ditto = "", None, None, None
+    for index, table in enumerate(tables):
+        entry = stats[index] if stats is not None else None
+        same_stats = entry is None or (previous_stats is not None and (
+            entry.active_count, entry.lookup_count, entry.matched_count) == (
+            previous_stats.active_count, previous_stats.lookup_count,
+            previous_stats.matched_count))
+        same_features = previous is not None and _features_equal(table, previous)
+        if same_stats and same_features and not table.name:
+            ditto = (ditto[0] if ditto else table.table_id, table.table_id)
+        else:
+            text += _format_ditto(ditto)
+            ditto = None
+            if same_stats and same_features:
+                text += "\n  table %d (\"%s\"): ditto" % (table.table_id, table.name)
+            else:
+                text += _format_table(table, previous, entry)
+        previous, previous_stats = table, entry
+    return text + _format_ditto(ditto)
+
+
+def _format_ditto(ditto) -> str:
+    if ditto is None:
+        return ""
+    if ditto[0] == ditto[1]:
+        return "\n  table %d: ditto\n" % ditto[0]
+    return "\n  tables %d...%d: ditto\n" % ditto
+
+
+def _format_table_stats_reply(message: m.TableStatsReply) -> str:
+    tables = [describe_table_stats(message.version, entry) for entry in message.tables]
+    return _multipart_flags(message) + format_tables(tables, list(message.tables))
+
+
+def _format_table_features_reply(message: m.TableFeaturesReply) -> str:
+    tables = [describe_table_features(message.version, entry) for entry in message.tables]
+    return _multipart_flags(message) + format_tables(tables)
+
+
+_NAMES.update({
+    m.TableStatsRequest: "OFPST_TABLE request", m.TableStatsReply: "OFPST_TABLE reply",
+    m.TableFeaturesRequest: "OFPST_TABLE_FEATURES request",
+    m.TableFeaturesReply: "OFPST_TABLE_FEATURES reply",
+})
+_BODY_FORMATTERS.update({
+    m.TableStatsRequest: lambda message: _multipart_flags(message) + "\n",
+    m.TableStatsReply: _format_table_stats_reply,
+    m.TableFeaturesRequest: _format_table_features_reply,
+    m.TableFeaturesReply: _format_table_features_reply,
+})

@@ -65,6 +65,9 @@ BR_TUN = ["add-br", "br-tun", "--", "set", "bridge", "br-tun", "fail_mode=secure
           "--", "add-port", "br-tun", "vxlan-0a0a0033", "--", "set", "interface", "vxlan-0a0a0033", "type=vxlan",
           "ofport_request=3", 'options:df_default="true"', "options:in_key=flow",
           f'options:local_ip="{LOCAL_IP}"', "options:out_key=flow", f'options:remote_ip="{REMOTE_IP}"']
+# The OpenFlow port numbers the story gives: tap-vm's (br-int), patch-int's and the VXLAN port's (br-tun).
+OFPORTS = ["get", "interface", "tap-vm", "ofport", "--", "get", "interface", "patch-int", "ofport",
+           "--", "get", "interface", "vxlan-0a0a0033", "ofport"]
 
 TOOLS = [pytest.param("pyvs-ofctl"),
          pytest.param("ovs-ofctl", marks=pytest.mark.skipif(not have("ovs-ofctl"), reason="no stock ovs-ofctl"))]
@@ -83,10 +86,8 @@ def neutron():
             lab.in_ns(vm, "sysctl", "-qw", f"net.ipv6.conf.{scope}.disable_ipv6=1")
         lab.veth_into(vm, "eth0", "tap-vm", VM_IP + "/24")
         lab.in_ns(vm, "ip", "link", "set", "eth0", "address", VM_MAC)
-        lab.cli("pyvs-vsctl", *BR_INT)
-        lab.cli("pyvs-vsctl", *BR_TUN)
-        for port, number in (("tap-vm", "2"), ("patch-int", "2"), ("vxlan-0a0a0033", "3")):
-            assert lab.cli("pyvs-vsctl", "get", "interface", port, "ofport").stdout.strip() == number, lab.log()
+        lab.cli("pyvs-vsctl", *BR_INT, "--", *BR_TUN)
+        assert lab.cli("pyvs-vsctl", *OFPORTS).stdout.split() == ["2", "2", "3"], lab.log()
         lab.vm, lab.remote = vm, remote
         yield lab
 
@@ -238,10 +239,8 @@ def stock_ovs():
     with StockOVS() as ovs:
         dummy = ["--", "set", "bridge", "br-int", "datapath_type=dummy", "--", "set", "interface", "tap-vm",
                  "type=dummy"]
-        ovs.vsctl(*BR_INT, *dummy)
-        ovs.vsctl(*BR_TUN, "--", "set", "bridge", "br-tun", "datapath_type=dummy")
-        for port, number in (("tap-vm", "2"), ("patch-int", "2"), ("vxlan-0a0a0033", "3")):
-            assert ovs.vsctl("get", "interface", port, "ofport").strip() == number
+        ovs.vsctl(*BR_INT, *dummy, "--", *BR_TUN, "--", "set", "bridge", "br-tun", "datapath_type=dummy")
+        assert ovs.vsctl(*OFPORTS).split() == ["2", "2", "3"]
         yield ovs
 
 

@@ -24,24 +24,57 @@ from pyvswitch.ofproto.syntax import FlowSyntaxError
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 RUN_SECONDS = 10
 ECHO_REQUEST = bytes.fromhex("040200080000000a")
+ATHERIS_SEEDS = 30
+ATHERIS_RUNS = 500
 
 # Crashes of a harness's contract found by long runs: (harness, minimized input hex, what is
 # wrong and in whose file).  Each is a strict xfail regression test and is excused in the
 # bounded runs; once fixed its test XPASSes, and it leaves this list.
-KNOWN: list = []
+KNOWN = [
+    (openflow_decode,
+     "050e005800000006000000000000000000000000000000000000000000008000ffffffffffffffffffffffff"
+     "0000000000010004000000000004002000000000ffff00180000232000060020000000008000000400010204",
+     "a 1.4 NXAST_REG_MOVE from OXM_OF_IN_PORT[0..31] decodes as Move(in_port[0..31]); "
+     "actions_nicira.pack_reg_move writes the 16-bit NXM_OF_IN_PORT header, whose 32 bits "
+     "action_fields.check_subfield then refuses (DecodeError: in_port[0..31] is outside the field)"),
+    (openflow_decode,
+     "050e004800000073000000000000000000000000000000000000000000008000ffffffffffffffffffffffff"
+     "00000000000100120000080200018000000400000002000000000000",
+     "an NXM_OF_VLAN_TCI=0x0001 entry (VID, no present bit) in a 1.4 match is accepted; "
+     "nx_match._entries writes OXM vlan_pcp whenever vlan_vid is non-zero, and the decoder "
+     "refuses its own output (DecodeError: vlan_pcp without a VLAN)"),
+]
 
 # Normalizations `openflow_decode.check_strict` finds: messages whose encoding decodes to a
 # different (if then stable) message.  Reported to the codec owners; strict xfails likewise.
 STRICT_FINDINGS = [
-    ("050b00400000000000cf000000c0ffee000901000000000100c65d40000000010000000000000000000000"
-     "02000000000001000f80000a02b900800014011100",
-     "flow_mod_codec.decode_flow_removed_11 reads the match with strict=False, keeping nw_proto "
-     "under dl_type 0xb900; nx_match._entries writes fields only under their prerequisites, so "
-     "the re-encoded flow_removed has lost nw_proto"),
-    ("040e00400000000600000000000000000000000000ffffffff000000000000000000000000000000000000"
-     "ff000000000001000400000000",
-     "an OpenFlow 1.3 add flow_mod for table_id 255 decodes as table 255; "
-     "flow_mod_codec.encode_flow_mod_11 writes it as table 0"),
+    ("040e00380000000600000000000000000000000000ffffffff00000000008000ffffffffffffffffffffff92"
+     "000000000001000400000000",
+     "a 1.3 add flow_mod for table_id 255 decodes as table 255; "
+     "flow_mod_codec.encode_flow_mod_11 writes table 0"),
+    ("030b00580000000000000000000000550007000200000003000003e8003c00050000000000000004000000"
+     "00000001900001002180000a020800800017080a000000ff000000804014010680001c0200500000000000"
+     "0000",
+     "flow_mod_codec decodes a flow_removed match with strict=False, keeping fields whose "
+     "prerequisites fail (tcp_dst under nw_proto 0x14); nx_match._entries never writes them"),
+    ("060e008000000006000000000000000000000000000000000000000000008000ffffffffffffffffffffffff"
+     "000000000001000400000000000400480000000000110008810000000019001080000c02100400000000000"
+     "00000001000000001000000000000000000120008000000000004001000000000000f000840000000",
+     "1.1's set_dl_dst in a 1.5 flow_mod decodes as SetEthDst, encodes as set_field and "
+     "decodes as SetField (set_dl_src now decodes as SetField directly)"),
+    ("0504004800000000000023200000000e0000000000c0ffee0009010100000001001e84800000000b000000"
+     "00000000000000000000ab000000000602080000000c01110000000000",
+     "an NXT_FLOW_REMOVED in 1.4 decodes with nxm=True; encode writes the standard form"),
+    ("0504004800000008000023200000000d00000000000000000000000000008000ffffffffffff0000001700"
+     "000000000000000602080000000c018480002202000180002402000200",
+     "an NXT_FLOW_MOD in 1.4 decodes with wire='nxm'; encode writes an OFPT_FLOW_MOD"),
+    ("030c005000000006000000000000000000000000000000000000000000008000ffffffffffffffffffffffff"
+     "000000000001000400000000000400180000000000190010800030060000000000010000",
+     "a port name that is not UTF-8 decodes with replacement characters, which encode as "
+     "other bytes"),
+    ("010e007000005006003820ff00000000000000007f0000000000000000000003ffffffff00000000000000"
+     "0000000001ffffffffffffffff0001000a80000a020800000000000000",
+     "a 1.0 modify flow_mod decodes with new_cookie None, re-decodes with new_cookie 0"),
 ]
 
 
@@ -156,12 +189,16 @@ def test_bounded_loop_shrinks_a_crash_and_reports_it_once():
 
 
 @pytest.mark.skipif(importlib.util.find_spec("atheris") is None, reason="atheris not installed")
-@pytest.mark.parametrize("name", ["openflow_decode", "flow_syntax"])
-def test_atheris_runs_the_harness_over_its_corpus(name, tmp_path):
-    corpus = ROOT / "fuzz" / "corpus" / name
-    result = subprocess.run([sys.executable, "-m", "fuzz." + name, "-runs=0",
+@pytest.mark.parametrize("harness", [openflow_decode, flow_syntax],
+                         ids=["openflow_decode", "flow_syntax"])
+def test_atheris_runs_the_harness(harness, tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for n, seed in enumerate(harness.seeds()[:ATHERIS_SEEDS]):
+        (corpus / str(n)).write_bytes(seed)
+    result = subprocess.run([sys.executable, "-m", harness.__name__, "-runs=%d" % ATHERIS_RUNS,
                              "-artifact_prefix=%s/" % tmp_path, str(corpus)],
                             cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(ROOT)),
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "INITED" in result.stderr
+    assert "INITED" in result.stderr and "Done %d runs" % ATHERIS_RUNS in result.stderr

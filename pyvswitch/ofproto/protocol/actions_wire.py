@@ -37,6 +37,7 @@ from __future__ import annotations
 import struct
 from typing import Callable
 
+from pyvswitch import fields as F
 from pyvswitch.ofproto import ofpact as A
 from pyvswitch.ofproto.protocol import actions_nicira as NX
 from pyvswitch.ofproto.protocol import actions_of10 as OF10
@@ -211,6 +212,7 @@ _LEGACY_SET_FIELD = {
     "nw_src": lambda value: A.SetIpv4Src(value),
     "nw_dst": lambda value: A.SetIpv4Dst(value),
     "ip_dscp": lambda value: A.SetIpDscp(value << 2),
+    "nw_tos": lambda value: A.SetIpDscp(value),
     "nw_ecn": lambda value: A.SetIpEcn(value),
     "nw_ttl": lambda value: A.SetIpTtl(value),
     "tcp_src": lambda value: A.SetL4SrcPort(value),
@@ -224,12 +226,22 @@ _LEGACY_SET_FIELD = {
 }
 
 
+def _sets_whole_field(action) -> bool:
+    """Whether a set_field covers every bit its field has in an action (the registry's
+    value bits, as many as the NXM header carries: 6 of nw_tos's 8, 16 of in_port's 32)."""
+    return not F.FIELDS[action.field].value_mask & full_mask(action.field) & ~action.mask
+
+
 def _set_field(action, version, ip_proto):
-    whole = action.mask == full_mask(action.field)
+    whole = _sets_whole_field(action)
     if version <= OFP11:
         legacy = _LEGACY_SET_FIELD.get(action.field)
         if legacy is not None:
             return _encode_one(legacy(action.value & action.mask), version, ip_proto)
+        if whole:
+            # As Open vSwitch, a whole-field load covers the header's bits, not only the
+            # registry's (NXM_OF_ARP_OP[] rather than NXM_OF_ARP_OP[0..7]).
+            return _reg_loads(action.field, action.value, full_mask(action.field))
         return _reg_loads(action.field, action.value, action.mask)
     if whole:
         return OF11.pack_set_field(action.field, action.value, None, version)

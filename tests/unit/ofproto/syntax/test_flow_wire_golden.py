@@ -30,11 +30,6 @@ KNOWN = {
         "codec: mod_vlan_pcp in 1.1+ pushes a tag only when the flow has none",
     ("vlan_vid=5,actions=drop", "OpenFlow10"):
         "codec: a 1.0 match of vlan_vid without the present bit should be 'no VLAN'",
-    ("ip,actions=set_field:4->nw_tos", "OpenFlow10"): "codec: set_field on nw_tos",
-    ("ip,actions=set_field:4->nw_tos", "OpenFlow13"): "codec: set_field on nw_tos",
-    ("arp,actions=set_field:2->arp_op", "OpenFlow10"): "codec: arp_op is 16 bits on the wire",
-    ("arp,actions=set_field:2->arp_op", "OpenFlow13"): "codec: arp_op is 16 bits on the wire",
-    ("actions=set_field:1->in_port", None): _IN_PORT_WIDTH,
     ("actions=learn(table=20,hard_timeout=300,priority=1,cookie=0x6a4e9a3c7f3ed14f,"
      "NXM_OF_VLAN_TCI[0..11],NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],load:0->NXM_OF_VLAN_TCI[],"
      "load:NXM_NX_TUN_ID[]->NXM_NX_TUN_ID[],output:OXM_OF_IN_PORT[]),output:1", None):
