@@ -1,0 +1,109 @@
+"""pyvs-ofctl's table commands against stock ovs-ofctl, on a stock `ovs-vswitchd
+--enable-dummy` and on pyvswitchd.
+
+Each switch has bridge br0 with a flow in table 2 and table 3 named "fancy" (a Flow_Table
+row), so the listings have counters that differ, a named table and ditto runs.  On each
+switch, `pyvs-ofctl dump-tables` and `dump-table-features` must print what stock ovs-ofctl
+prints, byte for byte, with the same exit status and stderr, in every OpenFlow version.
+mod-table's refusals (settings a version cannot carry, unknown tables, bad vacancy ranges)
+must be stock's too, and a table-miss mod at OpenFlow 1.1 must show in the stock switch's
+table stats.  (Names show only where the stock switch reports them: table stats before 1.3,
+table features from 1.3.)  Skipped without stock Open vSwitch.
+"""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.harness import Daemon
+from tests.stock_ovs import AVAILABLE, StockOVS, needs_stock_ovs
+
+VERSIONS = ("OpenFlow10", "OpenFlow11", "OpenFlow12", "OpenFlow13", "OpenFlow14",
+            "OpenFlow15")
+NAME_TABLE_3 = ["--", "--id=@ft", "create", "Flow_Table", "name=fancy", "--", "set", "Bridge",
+                "br0", "flow_tables:3=@ft"]
+REFUSED_MODS = [
+    ("OpenFlow10", "1", "drop"), ("OpenFlow13", "1", "controller"),
+    ("OpenFlow12", "all", "evict"), ("OpenFlow11", "3", "vacancy:10,20"),
+    ("OpenFlow13", "1", "novacancy"), ("OpenFlow11", "254", "continue"),
+    ("OpenFlow11", "x", "drop"), ("OpenFlow11", "1", "bogus"),
+    ("OpenFlow15", "1", "vacancy:30,20"), ("OpenFlow15", "1", "vacancy:10"),
+    ("OpenFlow15", "1", "vacancy"), ("OpenFlow15", "1", "vacancy:101,102"),
+    ("OpenFlow15", "1", "vac:x,2"), ("OpenFlow11", "300", "drop"), ("OpenFlow11", "-1", "drop"),
+]
+
+
+def _untimed(text: str) -> str:
+    return re.sub(r"^\S+\|\d+\|", "", text, flags=re.M)
+
+
+def _stock(env, target, version, *args):
+    process = subprocess.run(["ovs-ofctl", "-O", version, args[0], target, *args[1:]],
+                             env=env, capture_output=True, text=True, timeout=60)
+    return process.returncode, process.stdout, _untimed(process.stderr)
+
+
+def _ours(env, target, version, *args):
+    process = subprocess.run([sys.executable, "-m", "pyvswitch.cli.ofctl", "-O", version,
+                              args[0], target, *args[1:]],
+                             env=env, capture_output=True, text=True, timeout=60)
+    return (process.returncode, process.stdout,
+            _untimed(process.stderr.replace("pyvs-ofctl:", "ovs-ofctl:")))
+
+
+@pytest.fixture(scope="module")
+def switches():
+    if not AVAILABLE:
+        pytest.skip("stock Open vSwitch not installed")
+    with StockOVS() as stock, Daemon() as ours:
+        stock.add_bridge("br0")
+        stock.vsctl(*NAME_TABLE_3)
+        ours.vsctl("add-br", "br0")
+        ours.vsctl(*NAME_TABLE_3)
+        switches = {"stock": (stock.env, "unix:" + stock.mgmt_socket("br0")),
+                    "ours": (ours.env, "unix:" + os.path.join(ours.paths.rundir, "br0.mgmt"))}
+        for env, target in switches.values():
+            subprocess.run(["ovs-ofctl", "add-flow", target, "table=2,actions=drop"], env=env,
+                           check=True, capture_output=True)
+        yield switches
+
+
+@needs_stock_ovs
+@pytest.mark.parametrize("switch", ["stock", "ours"])
+@pytest.mark.parametrize("command", ["dump-tables", "dump-table-features"])
+@pytest.mark.parametrize("version", VERSIONS)
+def test_dumps_print_what_stock_prints(switches, switch, command, version):
+    env, target = switches[switch]
+    expected = _stock(env, target, version, command)
+    assert _ours(env, target, version, command) == expected
+    assert expected[0] == (1 if command == "dump-table-features" and version < "OpenFlow13"
+                           else 0)
+    names_listed = (command == "dump-tables") == (version < "OpenFlow13")
+    if switch == "stock" and names_listed:
+        assert 'table 3 ("fancy")' in expected[1]
+
+
+@needs_stock_ovs
+@pytest.mark.parametrize("version,table,setting", REFUSED_MODS)
+def test_mod_table_refuses_as_stock(switches, version, table, setting):
+    env, target = switches["stock"]
+    expected = _stock(env, target, version, "mod-table", table, setting)
+    assert expected[0] == 1
+    assert _ours(env, target, version, "mod-table", table, setting) == expected
+
+
+@needs_stock_ovs
+def test_table_miss_mods_reach_stock_switch(switches):
+    env, target = switches["stock"]
+    # Back to "controller", table 1 is again like table 0 and prints as "(same features)".
+    for setting, shown in (("drop", "config=drop"), ("continue", "config=continue"),
+                           ("controller", "(same features)")):
+        assert _ours(env, target, "OpenFlow11", "mod-table", "1", setting) == (0, "", "")
+        # OpenFlow 1.2: ovs-vswitchd's 1.1 table stats write the miss setting wrongly.
+        listing = _stock(env, target, "OpenFlow12", "dump-tables")[1]
+        table_1 = listing.split("\n  table 1:\n", 1)[1].split("\n\n", 1)[0]
+        assert shown in table_1
