@@ -98,6 +98,38 @@ def prereqs_pinned(value: int, mask: int, name: str) -> bool:
     return True
 
 
+def bits_with_prereqs_met(match: Match) -> int:
+    """The union of the key bits of every field without prerequisites or whose
+    prerequisites `match` pins down: what a parser keeps of a match (ovs-ofctl drops the
+    rest).  It depends only on the prerequisite fields' bits, so it is remembered by them."""
+    if _PREREQ_BITS is None:
+        _index_prereq_fields()
+    key = (match.value & _PREREQ_BITS, match.mask & _PREREQ_BITS)
+    allowed = _ALLOWED_BITS.get(key)
+    if allowed is None:
+        if len(_ALLOWED_BITS) >= 4096:
+            _ALLOWED_BITS.clear()
+        allowed = 0
+        for field in F.FIELDS.values():
+            if not field.prereqs or prereqs_pinned(match.value, match.mask, field.name):
+                allowed |= field.mask
+        _ALLOWED_BITS[key] = allowed
+    return allowed
+
+
+_PREREQ_BITS: Optional[int] = None
+_ALLOWED_BITS: dict[tuple[int, int], int] = {}
+
+
+def _index_prereq_fields() -> None:
+    global _PREREQ_BITS
+    bits = 0
+    for field in F.FIELDS.values():
+        for pre_name, _ in field.prereqs:
+            bits |= F.field(pre_name).mask
+    _PREREQ_BITS = bits
+
+
 _PREREQ_CHECKS: dict[str, tuple] = {}
 
 
