@@ -13,7 +13,8 @@ ones with the version that introduced each).  Two rules pick one:
 
 `in_port` is special: in actions it is always the 16-bit NXM_OF_IN_PORT, never the 32-bit
 OXM_OF_IN_PORT, as in Open vSwitch.  A field's width inside an action is the smaller of the
-registry width and the header's payload (16 bits for in_port).
+registry width and the header's payload (16 bits for in_port); learn's specs name a
+subfield too wide for the NXM header by its OXM one (`subfield_header`).
 """
 from __future__ import annotations
 
@@ -54,6 +55,17 @@ def header_for(field_name: str, version: int, hasmask: bool = False) -> oxm.Head
 
 def nx_header_for(field_name: str) -> oxm.Header:
     return header_for(field_name, OFP10)
+
+
+def subfield_header(subfield: Subfield) -> oxm.Header:
+    """The NXM header naming `subfield`, or else the first code point wide enough for its
+    bits (OXM_OF_IN_PORT for in_port bits beyond NXM_OF_IN_PORT's 16, as learn writes
+    `output:OXM_OF_IN_PORT[]`)."""
+    for point in F.FIELDS[subfield.field].codes:
+        header = _header_of(point)
+        if subfield.ofs + subfield.n_bits <= header.value_length * 8:
+            return header
+    return nx_header_for(subfield.field)
 
 
 def bits_of(field_name: str, header: oxm.Header) -> int:

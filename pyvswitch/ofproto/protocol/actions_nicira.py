@@ -18,7 +18,7 @@ from pyvswitch.ofproto.protocol.action_errors import (BAD_ACTION_LEN, BAD_ARGUME
                                                       BAD_OUT_PORT, BAD_SET_TYPE)
 from pyvswitch.ofproto.protocol.action_fields import (check_subfield, nx_header_for,
                                                       pack_ofs_nbits, pull_header,
-                                                      unpack_ofs_nbits)
+                                                      subfield_header, unpack_ofs_nbits)
 from pyvswitch.ofproto.protocol.actions_of11 import MPLS_ETHERTYPES, pull_set_field
 from pyvswitch.ofproto.protocol.errors import BAD_FIELD, MUST_BE_ZERO, DecodeError
 
@@ -206,10 +206,10 @@ def _pack_learn_spec(spec: A.LearnSpec) -> bytes:
         n_bytes = (spec.n_bits + 15) // 16 * 2
         src = spec.value.to_bytes(n_bytes, "big")
     else:
-        src = _header_words(spec.src.field) + struct.pack("!H", spec.src.ofs)
+        src = subfield_header(spec.src).pack() + struct.pack("!H", spec.src.ofs)
     dst = b""
     if spec.kind != "output":
-        dst = _header_words(spec.dst.field) + struct.pack("!H", spec.dst.ofs)
+        dst = subfield_header(spec.dst).pack() + struct.pack("!H", spec.dst.ofs)
     return struct.pack("!H", word) + src + dst
 
 

@@ -19,6 +19,8 @@ actions=..."); `format_flow_stats` one dump-flows line with its leading space.
 """
 from __future__ import annotations
 
+import dataclasses
+
 from typing import Optional
 
 from pyvswitch import fields as F
@@ -121,6 +123,7 @@ def parse_flow(text: str, command: int = m.OFPFC_ADD, ports: PortNames = PortNam
         raise FlowSyntaxError(_INCONSISTENT)
     actions = parse_actions(actions_text, ports) if actions_text is not None else ()
     check_actions(match, actions)
+    actions = settle_vlan_pushes(match, actions)
     return m.FlowMod(version=1, xid=0, match=match, flags=flags, actions=actions, **props)
 
 
@@ -189,6 +192,30 @@ def _walk(match: Match, actions) -> Match:
 
 def check_actions(match: Match, actions) -> None:
     _walk(match, actions)
+
+
+def settle_vlan_pushes(match: Match, actions) -> tuple:
+    """`actions` with each mod_vlan_vid/mod_vlan_pcp that meets a packet already tagged
+    (by `match` or an earlier action) marked as not pushing one, as Open vSwitch decides
+    when it checks the actions against the match (1.1+ then sends no push_vlan for them)."""
+    return _settled(_field_ok(match, "vlan_vid"), actions)
+
+
+def _settled(tagged: bool, actions) -> tuple:
+    settled = []
+    for action in actions:
+        if isinstance(action, (A.SetVlanVid, A.SetVlanPcp)):
+            if tagged and action.push:
+                action = dataclasses.replace(action, push=False)
+            tagged = True
+        elif isinstance(action, A.PushVlan):
+            tagged = True
+        elif isinstance(action, A.StripVlan):
+            tagged = False
+        elif isinstance(action, A.WriteActions):
+            action = A.WriteActions(_settled(tagged, action.actions))
+        settled.append(action)
+    return tuple(settled)
 
 
 # ---- printing --------------------------------------------------------------------------

@@ -104,7 +104,6 @@ def parse_learn(text: str, ports: PortNames = PortNames()) -> A.Learn:
         elif key == "delete_learned":
             flags |= A.LEARN_DELETE_LEARNED
         elif key == "result_dst":
-            flags |= A.LEARN_WRITE_RESULT
             props["result_dst"] = values.parse_subfield(value)
         elif key == "load":
             specs.append(_parse_load(value))
@@ -153,7 +152,7 @@ def format_learn(learn: A.Learn) -> str:
         parts.append("cookie=%s" % values.c_hex(learn.cookie))
     if learn.limit:
         parts.append("limit=%d" % learn.limit)
-    if learn.flags & A.LEARN_WRITE_RESULT and learn.result_dst is not None:
+    if learn.result_dst is not None:
         parts.append("result_dst=" + values.format_subfield(learn.result_dst))
     parts.extend(_format_spec(spec) for spec in learn.specs)
     return "learn(%s)" % ",".join(parts)

@@ -16,7 +16,6 @@ GOLDEN = json.loads((DATA / "ofp_print.golden.json").read_text())
 # Our rendering contains this text where stock, reading our bytes, shows the codec is at
 # fault, not the printer.
 CODEC_ISSUES = {
-    "limit=10,load:": "codec: learn's result_dst does not survive encode/decode",
 }
 # Stock refuses to decode some of our encodings (e.g. set_field:ip_src without an IP
 # match): a codec question, not a printing one, so those bytes are not printing cases.

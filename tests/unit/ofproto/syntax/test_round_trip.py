@@ -9,6 +9,7 @@ from pyvswitch.ofproto.protocol import messages as m
 from pyvswitch.ofproto.syntax import (
     FlowSyntaxError, PortNames, format_actions, format_flow_stats, format_match, parse_actions,
     parse_flow, parse_match)
+from pyvswitch.ofproto.syntax.flow_text import settle_vlan_pushes
 
 DATA = pathlib.Path(__file__).parents[3] / "data" / "syntax"
 # A tun_metadata mask of whole bytes prints as an exact option of that length (as stock
@@ -30,7 +31,8 @@ PORTS = PortNames.from_pairs([("p1", 1), ("my.port", 2), ("123", 3), ("q\"t", 4)
 def test_match_and_actions_round_trip(flow):
     match_text = format_match(flow.match, flow.priority)
     assert parse_match(match_text) == (flow.match, flow.priority)
-    assert parse_actions(format_actions(flow.actions)) == flow.actions
+    actions = parse_actions(format_actions(flow.actions))
+    assert settle_vlan_pushes(flow.match, actions) == flow.actions
 
 
 @pytest.mark.parametrize("flow", FLOWS)
