@@ -5,8 +5,8 @@
                                     without a message header, as one folded listing
     mod-table SWITCH TABLE SETTING  OFPT_TABLE_MOD and a barrier
 
-Requests go out as stock ovs-ofctl sends them: dump-tables asks for names first only when
-names are shown (--names, or stdout a terminal); mod-table, unless --no-names, first asks
+Requests go out as stock ovs-ofctl sends them: dump-tables asks for table and port names,
+after the table stats, only when names are shown (--names, or stdout a terminal); mod-table, unless --no-names, first asks
 for the table names (TABLE may be a number, "all" or a name), then checks SETTING against the
 versions allowed with -O.  SETTING is one of ovs-ofctl(8)'s words: drop, continue, controller
 (the table-miss behaviour, OpenFlow 1.1 and 1.2 only), evict, noevict, vacancy:LOW,HIGH and
@@ -49,13 +49,14 @@ def _print_replies(replies, text_of) -> None:
 
 
 def cmd_dump_tables(session, switch: str) -> None:
-    session.names.for_printing(switch)
     channel = session.open(switch)
     try:
         replies = channel.transact(m.TableStatsRequest(version=channel.version,
                                                        xid=channel.next_xid()))
     finally:
         channel.close()
+    # As ovs-ofctl, which looks the names up when it comes to print the reply.
+    session.names.for_printing(switch)
     _print_replies(replies, ofctl_text.format_message)
 
 

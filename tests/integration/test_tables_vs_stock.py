@@ -7,7 +7,8 @@ switch, `pyvs-ofctl dump-tables` and `dump-table-features` must print what stock
 prints, byte for byte, with the same exit status and stderr, in every OpenFlow version.
 mod-table's refusals (settings a version cannot carry, unknown tables, bad vacancy ranges)
 must be stock's too, and a table-miss mod at OpenFlow 1.1 must show in the stock switch's
-table stats.  (Names show only where the stock switch reports them: table stats before 1.3,
+table stats.  Against a FakeSwitch, pyvs-ofctl sends the requests stock sends, in its order.
+(Names show only where the stock switch reports them: table stats before 1.3,
 table features from 1.3.)  Skipped without stock Open vSwitch.
 """
 from __future__ import annotations
@@ -19,6 +20,7 @@ import sys
 
 import pytest
 
+from tests.golden.fake_switch import FakeSwitch
 from tests.harness import Daemon
 from tests.stock_ovs import AVAILABLE, StockOVS, needs_stock_ovs
 
@@ -107,3 +109,28 @@ def test_table_miss_mods_reach_stock_switch(switches):
         listing = _stock(env, target, "OpenFlow12", "dump-tables")[1]
         table_1 = listing.split("\n  table 1:\n", 1)[1].split("\n\n", 1)[0]
         assert shown in table_1
+
+
+def _requests(switch):
+    """(version, type, multipart type or body) of each message sent to the FakeSwitch since
+    the last call, HELLOs left out and transaction ids ignored."""
+    return [(version, kind, body[16:24] if kind in (16, 18) else body[16:])
+            for version, kind, body in switch.messages() if kind != 0]
+
+
+@needs_stock_ovs
+@pytest.mark.parametrize("version", ["OpenFlow10", "OpenFlow11", "OpenFlow13", "OpenFlow15"])
+@pytest.mark.parametrize("args", [("--names", "dump-tables"), ("dump-tables",),
+                                  ("--names", "dump-table-features"),
+                                  ("mod-table", "1", "drop"), ("mod-table", "all", "continue"),
+                                  ("--no-names", "mod-table", "2", "controller")])
+def test_requests_are_stocks(tmp_path, version, args):
+    options = [arg for arg in args if arg.startswith("--")]
+    command, *rest = args[len(options):]
+    results = []
+    with FakeSwitch(tmp_path / "sw.sock") as switch:
+        for tool in (["ovs-ofctl"], [sys.executable, "-m", "pyvswitch.cli.ofctl"]):
+            subprocess.run([*tool, *options, "-O", version, command, switch.target, *rest],
+                           capture_output=True, text=True, timeout=30)
+            results.append(_requests(switch))
+    assert results[0] == results[1]
