@@ -451,7 +451,9 @@ def cmd_dump_flows(session, switch: str, flow: Optional[str] = None) -> None:
     if not options.sort and not options.show_names and options.show_stats:
         sys.stdout.write("".join(ofctl_text.format_message(reply) for reply in replies))
         return
-    flows = [stats for reply in replies for stats in reply.flows]
+    # Printed flow by flow (sorted, or with names), stock shows no ages, as from 1.0 stats.
+    flows = [dataclasses.replace(stats, idle_age=None, hard_age=None)
+             for reply in replies for stats in reply.flows]
     ports = session.names.for_printing(switch) if flows else None
     for stats in sort_flows(flows, options.sort) if options.sort else flows:
         sys.stdout.write(syntax.format_flow_stats(stats, ports, show_stats=options.show_stats)

@@ -193,16 +193,18 @@ class Bridge:
             self.datapath.execute(frame, None, translation.actions, dp_port)
         return None
 
-    def trace(self, key: int, *, side_effects: bool) -> tuple[xlate.Translation, FlowView]:
-        """ofproto/trace's translation of `key` (in_port a datapath port), with its events;
-        with side effects it learns as an upcall would, though nothing is sent."""
+    def trace(self, key: int, of_in_port: int, *,
+              side_effects: bool) -> tuple[xlate.Translation, FlowView]:
+        """ofproto/trace's translation of `key` arriving on OpenFlow port `of_in_port` (a
+        patch port or a port the bridge lacks too), with its events; with side effects it
+        learns as an upcall would, though nothing is sent."""
         view = FlowView(key)
         events: list = []
         with self._lock:
             now = self._clock()
             translation = xlate.translate(view, self.pipeline(), now,
                                           Learning.LEARN if side_effects else Learning.NONE,
-                                          events)
+                                          events, of_in_port)
             flows_changed = side_effects and self._apply_side_effects(translation, 0, 0, now)
         if translation.table_changed or flows_changed:
             self.datapath.invalidate()

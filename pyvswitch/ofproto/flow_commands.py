@@ -48,9 +48,8 @@ def trace(bridge: Bridge, flow: str, packet: str | None) -> str:
         metadata = of_key & ~F.PACKET_KEY_MASK
         key = extract_key(frame, dp_port) | metadata
         of_key = F.FIELDS["in_port"].set(key, of_port)
-    translation, view = bridge.trace(key, side_effects=side_effects)
-    # in_port there is the OpenFlow one (NONE for a port the bridge does not have).
-    final_key = F.FIELDS["in_port"].set(view.key, of_port)
+    translation, view = bridge.trace(key, of_port, side_effects=side_effects)
+    final_key = view.key                     # in_port there is the OpenFlow one
     return trace_text.format_trace(bridge.name, of_key, final_key, view.wc, translation.trace,
                                    translation.actions, key, ports)
 

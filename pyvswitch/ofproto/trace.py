@@ -34,6 +34,7 @@ from pyvswitch.datapath.dpctl import format_actions as format_datapath_actions
 from pyvswitch.ofproto.match import Match
 from pyvswitch.ofproto.syntax import PortNames, format_match
 from pyvswitch.ofproto.syntax.actions_print import format_action
+from pyvswitch.ofproto.syntax.values import format_value
 from pyvswitch.ofproto.xlate import TraceEvent
 
 _ETH_FIELDS = ("in_port", "vlan_tci", "dl_src", "dl_dst", "dl_type")
@@ -107,6 +108,17 @@ class _Node:
         self.kind, self.text, self.subs = kind, text, []
 
 
+def _subfield_result(move, value: int) -> str:
+    """What a move wrote, as Open vSwitch's trace says it: "NXM_OF_ETH_DST[] is now ..."."""
+    destination = format_action(move).split("->", 1)[1]
+    field = F.field(move.dst.field)
+    if move.dst.ofs == 0 and move.dst.n_bits == field.width:
+        text = format_value(field, value)
+    else:
+        text = "%#x" % value
+    return "%s is now %s" % (destination, text)
+
+
 def _table_text(table_id: int, rule, ports: Optional[PortNames]) -> str:
     if rule is None:
         return "%2d. No match." % table_id
@@ -132,6 +144,9 @@ def _tree(events: list[TraceEvent], bridge: str, ports, in_port_name: str) -> li
             containers[event.depth + 1] = node
         elif event.kind == "action":
             parent.subs.append(_Node("action", format_action(event.data, ports)))
+        elif event.kind == "subfield":
+            parent.subs.append(_Node("detail", _LEAF_FORMATS["detail"]
+                                     % _subfield_result(*event.data)))
         else:
             text = str(event.data).replace("{in_port}", in_port_name)
             parent.subs.append(_Node(event.kind, _LEAF_FORMATS[event.kind] % text))

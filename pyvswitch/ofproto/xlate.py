@@ -154,8 +154,9 @@ class _StopList(Exception):
 
 class TraceEvent(NamedTuple):
     """What ofproto/trace prints: `kind` is "table" (data: (table_id, rule or None)),
-    "action" (data: the ofpact), "bridge" (data: bridge name), or "detail", "warn" and
-    "error" (data: text, where "{in_port}" stands for the input port's name)."""
+    "action" (data: the ofpact), "bridge" (data: bridge name), "subfield" (data: (a move,
+    the value it wrote)), or "detail", "warn" and "error" (data: text, where "{in_port}"
+    stands for the input port's name)."""
     depth: int
     kind: str
     data: object
@@ -199,12 +200,21 @@ class Translation:
         self._committed_original = True
 
     # ---- the walk ----
-    def run(self) -> "Translation":
+    def run(self, of_in_port: Optional[int] = None) -> "Translation":
+        """Translates the packet; `of_in_port`, when given, is its OpenFlow in_port (a trace
+        of a packet from a patch port or a port the bridge lacks), else the key's datapath
+        port says."""
         view = self.view
-        self.in_port = self.bridge.dp_to_of.get(view.get("in_port"))
+        if of_in_port is None:
+            self.in_port = self.bridge.dp_to_of.get(view.get("in_port"))
+            of_in_port = OFPP_NONE if self.in_port is None else self.in_port
+        else:
+            view.get("in_port")
+            known = of_in_port in self.bridge.of_to_dp or of_in_port in self.bridge.patches
+            self.in_port = of_in_port if known else None
         # Rules match OpenFlow port numbers.  The key's in_port bits are all consulted already,
         # so the megaflow still matches exactly the datapath port that maps to this number.
-        view.set("in_port", OFPP_NONE if self.in_port is None else self.in_port)
+        view.set("in_port", of_in_port)
         tunneled = view.peek("tun_dst") or view.peek("tun_src")
         if view.get("dl_type") in (F.ETH_TYPE_IP, F.ETH_TYPE_IPV6):
             # Fragments may be handled apart (the bridge's frag mode), so as in Open vSwitch
@@ -582,7 +592,9 @@ class Translation:
 
     def _do_move(self, action: a.Move) -> None:
         if self._prereqs_hold(action.src.field) and self._prereqs_hold(action.dst.field):
-            self._write_subfield(action.dst, self._read_subfield(action.src))
+            value = self._read_subfield(action.src)
+            self._write_subfield(action.dst, value)
+            self._trace("subfield", (action, value))
 
     def _do_set_tunnel(self, action: a.SetTunnel) -> None:
         self._write("tun_id", action.tun_id)
@@ -755,5 +767,5 @@ def tunnel_header(view: FlowView, config: TunnelConfig) -> Optional[TunnelHeader
 
 
 def translate(view: FlowView, pipeline: Pipeline, now: float, learning: Learning,
-              trace: Optional[list] = None) -> Translation:
-    return Translation(view, pipeline, now, learning, trace).run()
+              trace: Optional[list] = None, of_in_port: Optional[int] = None) -> Translation:
+    return Translation(view, pipeline, now, learning, trace).run(of_in_port)
