@@ -5,7 +5,7 @@ field rewritten to the input's length, inputs cut to the 65535 bytes a header ca
 either decodes to a message or raises DecodeError, the error a switch would answer with;
 any other exception is a crash.  A decoded message other than UnsupportedMessage must also
 encode, decode again, and be stable from there: the re-decoded message encodes to the same
-bytes and decodes to itself.  The first encoding may normalize (an OpenFlow 1.1 set_dl_src
+bytes and decodes to itself.  The first encoding may normalize (an OpenFlow 1.1 set_dl_dst
 read in 1.5 is written as set_field, as Open vSwitch does); `check_strict` also requires
 the re-decoded message to equal the first one, to list such normalizations.
 
