@@ -326,6 +326,7 @@ import struct as _struct
 
 from pyvswitch.ofproto.ovs_field_names import FIELD_NAMES as _FIELD_NAMES
 from pyvswitch.ofproto.protocol import table_features as _tf
+from pyvswitch.ofproto.protocol import table_mod_codec as tm
 from pyvswitch.ofproto.protocol.versions import OFP11, OFP12, OFP14, OFP15
 
 _FIELD_INDEX = {key: index for index, (_name, keys) in enumerate(_FIELD_NAMES)
@@ -764,3 +765,31 @@ _BODY_FORMATTERS.update({
     m.TableFeaturesRequest: _format_table_features_reply,
     m.TableFeaturesReply: _format_table_features_reply,
 })
+
+
+# ---- table mod ---------------------------------------------------------------------------------
+
+# ovs-ofctl reads an OpenFlow 1.4+ eviction property's flags as its eviction setting.
+_EVICTION_FLAG_WORDS = {0: "default", 1: "on", 2: "off"}
+
+
+def _format_table_mod(message: m.TableMod) -> str:
+    text = (" table_id: ALL_TABLES" if message.table_id == tm.OFPTT_ALL
+            else " table_id=%d" % message.table_id)
+    if message.version in (OFP11, OFP12):
+        return text + ", flow_miss_config=%s\n" % tm.table_miss(message)
+    if message.version < OFP14:
+        return text + "\n"
+    if message.eviction_flags is not None:
+        eviction = _EVICTION_FLAG_WORDS.get(message.eviction_flags, "***error***")
+    else:
+        eviction = "on" if tm.eviction(message) else "off"
+    text += ", eviction=%s, vacancy=" % eviction
+    if not tm.vacancy_events(message):
+        return text + "off\n"
+    down, up, _vacancy = message.vacancy or (0, 0, 0)
+    return text + "on vacancy:%d,%d\n" % (down, up)
+
+
+_NAMES[m.TableMod] = "OFPT_TABLE_MOD"
+_BODY_FORMATTERS[m.TableMod] = _format_table_mod

@@ -5,7 +5,7 @@ Run `python tests/golden/capture_tables.py` with Open vSwitch installed.  It wri
   * "print": table stats replies of a stock `ovs-vswitchd --enable-dummy` (OpenFlow 1.0-1.5,
     table 3 named, a flow in table 2) and table features replies (1.3-1.5) cut down to a few
     tables, plus variants (a table whose miss properties differ, one with fewer match fields),
-    each with what `ovs-ofctl ofp-print` prints for it;
+    and table mods (TABLE_MODS), each with what `ovs-ofctl ofp-print` prints for it;
   * "table_mod": `ovs-ofctl mod-table` pointed at a FakeSwitch, OpenFlow 1.0-1.3, with each
     TABLE and SETTING of MODS: exit status, stderr (log timestamps cut) and the OFPT_TABLE_MOD
     bytes sent.
@@ -36,6 +36,16 @@ MODS = [("1", "drop"), ("0", "continue"), ("all", "controller"), ("254", "drop")
         ("1", "vacancy:30,20"), ("1", "vacancy"), ("1", "vacancy:5"), ("1", "vac:1,2"),
         ("1", ":1,2"), ("1", "vacancy:0x10,020"), ("1", "vacancy:08,9"), ("1", "vacancy:-1,9"),
         ("1", "vacancy:1,101"), ("256", "drop"), ("-1", "drop"), ("1", "Drop")]
+
+
+# Table mods built here, each version's forms and the odd values ovs-ofctl prints oddly.
+TABLE_MODS = ["0211001000000003ff00000000000002", "02110010000000030100000000000003",
+              "03110010000000030700000000000001", "04110010000000030100000000000005",
+              "0511001800000003010000000000000400020008000000ff",
+              "051100180000000301000000000000000002000800000002",
+              "0611001000000003fe0000000000000c",
+              "0511001800000003010000000000000800030008050a0000",
+              "05110010000000030100000000000000"]
 
 
 def _request(path: str, version: int, msg_type: int, body: bytes) -> list[bytes]:
@@ -119,6 +129,7 @@ def main() -> None:
                 entries[0], _without_miss_property(entries[1], 5),
                 _without_miss_property(entries[2], 8), _renamed(entries[2], 3, b"x"),
                 _without_miss_property(entries[4], 12), entries[5]])))
+    prints += [_print(bytes.fromhex(message)) for message in TABLE_MODS]
     mods = []
     with tempfile.TemporaryDirectory() as directory, \
             FakeSwitch(pathlib.Path(directory) / "sw.sock") as switch:

@@ -7,6 +7,7 @@ recorded in tests/data/tables/golden.json (tests/golden/capture_tables.py):
   * mod-table: for each TABLE and SETTING stock ovs-ofctl accepted in OpenFlow 1.1-1.3, the
     table mod pyvs-ofctl builds encodes to the bytes stock sent (transaction id aside) and
     decodes back; for each it refused, pyvs-ofctl refuses with stock's message;
+  * ofp-print of table mods of every version, odd values included;
   * field-list folding on lists whose stock rendering is known.
 """
 from __future__ import annotations
