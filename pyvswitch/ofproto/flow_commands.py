@@ -4,6 +4,7 @@
     ofproto/trace BRIDGE FLOW [-generate | PACKET]
                                           a packet's path (pyvswitch.ofproto.trace)
     bridge/dump-flows BRIDGE              every flow, hidden ones included, with counters
+    dpif/dump-flows BRIDGE                the datapath flows of the bridge's ports
 
 `bridges()` is called on every request, so the commands always see the current bridges.
 """
@@ -14,6 +15,7 @@ from typing import Callable, Mapping
 import ovs.unixctl
 
 from pyvswitch import fields as F
+from pyvswitch.datapath import dpctl
 from pyvswitch.flow import extract_key
 from pyvswitch.ofproto import trace as trace_text
 from pyvswitch.ofproto.bridge import Bridge
@@ -68,6 +70,18 @@ def format_bridge_flows(bridge: Bridge) -> str:
     return "".join(line + "\n" for line in lines)
 
 
+def format_dpif_flows(bridge: Bridge) -> str:
+    """dpif/dump-flows: dpctl/dump-flows' lines for the flows whose in_port is the bridge's."""
+    datapath = bridge.datapath
+    ports = set(bridge.dp_ports().values())
+    now = datapath.now()
+    in_port = F.FIELDS["in_port"]
+    return "".join(
+        dpctl.format_flow(flow.key, flow.mask, flow.actions, flow.packets, flow.bytes,
+                          flow.used, flow.tcp_flags, now) + "\n"
+        for flow in datapath.dump_flows() if in_port.get(flow.key) in ports)
+
+
 def register_unixctl_commands(bridges: Callable[[], Mapping[str, Bridge]]) -> None:
     def ofproto_list(conn, argv, _aux):
         conn.reply("".join(name + "\n" for name in sorted(bridges())))
@@ -92,6 +106,15 @@ def register_unixctl_commands(bridges: Callable[[], Mapping[str, Bridge]]) -> No
             return
         conn.reply(format_bridge_flows(bridge))
 
+    def dpif_dump_flows(conn, argv, _aux):
+        bridge = bridges().get(argv[-1])
+        if bridge is None:
+            conn.reply_error("unknown bridge %s" % argv[-1])
+            return
+        conn.reply(format_dpif_flows(bridge))
+
+    ovs.unixctl.command_register("dpif/dump-flows", "[-m] [--names | --no-names] bridge", 1, 3,
+                                 dpif_dump_flows, None)
     ovs.unixctl.command_register("ofproto/list", "", 0, 0, ofproto_list, None)
     ovs.unixctl.command_register("ofproto/trace",
                                  "{[dp_name] odp_flow | bridge br_flow} [-generate|packet]",

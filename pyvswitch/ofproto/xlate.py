@@ -194,6 +194,7 @@ class Translation:
         self._truncate_next: Optional[int] = None     # an output(port=,max_len=) under way
         self._packet_out = False
         self.committed_tci = self._pipeline_tci()
+        self.committed_tpid = view.peek("vlan_tpid") or F.ETH_TYPE_VLAN
         # While no VLAN action has run, the pipeline's tag is the original one, and so is the
         # frame's while no tag action has been emitted.
         self._tag_rewritten = False
@@ -422,12 +423,17 @@ class Translation:
             # One side of the comparison below is the original tag: the actions depend on
             # whether it is present and, when the tag to output is present, on all of it.
             self.view.unwildcard("vlan_tci", VLAN_CFI if tci is None else None)
-        if tci != self.committed_tci:
+        # The tag's TPID: push_vlan's (0x88a8 for 802.1ad) or the packet's, for the
+        # pipeline's tag; NORMAL's port tags are 802.1Q.
+        tpid = (self.view.get("vlan_tpid") or F.ETH_TYPE_VLAN) if (
+            tci is not None and from_pipeline) else F.ETH_TYPE_VLAN
+        if tci != self.committed_tci or (tci is not None and tpid != self.committed_tpid):
             if self.committed_tci is not None:
                 self.actions.append(dpa.pop_vlan())
             if tci is not None:
-                self.actions.append(dpa.push_vlan(tci))
+                self.actions.append(dpa.push_vlan(tci, tpid))
             self.committed_tci = tci
+            self.committed_tpid = tpid
             self._committed_original = False
 
     def _emit(self, ofport: int, tci: Optional[int], from_pipeline: bool) -> None:
@@ -541,11 +547,13 @@ class Translation:
         self._write("vlan_tci", 0)
 
     def _do_push_vlan(self, action: a.PushVlan) -> None:
-        # A new outermost tag; the packet's earlier tag (if any) is not kept as an inner one
-        # in the pipeline's view: only single tags are supported by the commit.
+        # A new outermost tag (802.1Q or, with 0x88a8, 802.1ad); the packet's earlier tag
+        # (if any) is not kept as an inner one in the pipeline's view: only single tags are
+        # supported by the commit.
         current = self.view.get("vlan_tci")
         self._write("vlan_tci", (current & _TCI_BITS) | VLAN_CFI if current & VLAN_CFI
                     else VLAN_CFI)
+        self._write("vlan_tpid", action.ethertype)
 
     def _do_set_header_field(self, action) -> None:
         """The OpenFlow 1.0-style rewrites (mod_dl_src, mod_nw_dst, ...): see _HEADER_SETS."""
@@ -709,11 +717,6 @@ class Translation:
         for bucket in buckets:
             self._do_clone(a.Clone(tuple(bucket.actions)))
 
-    def _do_check_pkt_larger(self, action: a.CheckPktLarger) -> None:
-        # The frame's length is not part of the flow key, so no megaflow can depend on it;
-        # like the datapath before check_pkt_len support, answer "not larger".
-        self._write_subfield(action.dst, 0)
-
 
 #: ofpact class -> (field written, the action's attribute holding the value, whether the
 #: field's prerequisites are checked on the packet first: an IPv4 rewrite leaves ARP alone).
@@ -739,13 +742,16 @@ _HANDLERS = {
     a.Resubmit: _T._do_resubmit, a.Clone: _T._do_clone,
     a.StackPush: _T._do_stack_push, a.StackPop: _T._do_stack_pop, a.Exit: _T._do_exit,
     a.Note: _T._do_nothing, a.Sample: _T._do_nothing, a.FinTimeout: _T._do_fin_timeout,
-    a.Conjunction: _T._do_conjunction, a.CheckPktLarger: _T._do_check_pkt_larger,
+    a.Conjunction: _T._do_conjunction,
     a.Multipath: _T._do_multipath, a.Bundle: _T._do_bundle, a.Group: _T._do_group,
     a.WriteActions: _T._do_write_actions, a.ClearActions: _T._do_clear_actions,
     a.WriteMetadata: _T._do_write_metadata, a.Learn: _T._do_learn,
 }
 del _T
-#: The ofpact classes translation executes; a flow with any other is refused when added.
+#: The ofpact classes translation executes; a flow with any other is refused when added
+#: (OFPBAC_BAD_TYPE): MPLS pushes, pops and rewrites (pop_mpls needs recirculation to see the
+#: inner packet), meters, and check_pkt_larger (the datapath has no packet-length check, and
+#: a megaflow cannot depend on the length).
 SUPPORTED_ACTIONS = frozenset(_HANDLERS) | {a.GotoTable}
 
 

@@ -2,6 +2,7 @@
 1.5, the frame seen leaving the dummy port the actions name (its tx_pcap), through the
 pipeline for output:TABLE, and from any port number as stock allows."""
 import os
+import re
 import subprocess
 import time
 
@@ -88,3 +89,16 @@ def test_pyvs_ofctl_packet_out_works_as_stock(daemon):
                             capture_output=True, text=True, timeout=30)
     assert (result.returncode, result.stderr) == (0, "")
     assert wait_for(daemon, 2, before + 1)[-1] == bytes.fromhex(ARP)
+
+
+def test_dpif_dump_flows_lists_the_bridges_datapath_flows(daemon):
+    daemon.appctl("netdev-dummy/receive", "p2", ARP)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        text = daemon.appctl("dpif/dump-flows", "br0").stdout
+        if "in_port(2)" in text:
+            break
+        time.sleep(0.05)
+    assert re.search(r"^recirc_id\(0\),in_port\(2\),.*eth_type\(0x0806\).* actions:", text, re.M)
+    assert "flow-dump from" not in text
+    assert daemon.appctl("dpif/dump-flows", "nobridge", check=False).returncode != 0

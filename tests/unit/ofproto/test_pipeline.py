@@ -331,3 +331,11 @@ def test_output_with_max_len_sends_the_packet_cut_and_later_outputs_whole():
     frame = udp_frame()
     out = sent(pipe, 1, frame)
     assert out[2][0] == frame[:20] and out[3][0] == frame
+
+
+def test_push_vlan_0x88a8_tags_the_frame_as_802_1ad():
+    pipe = pipeline([Rule(0, 5, Match(), [a.PushVlan(0x88A8), a.SetVlanVid(7, push=False),
+                                          a.Output(2), a.StripVlan(), a.Output(3)])])
+    out = sent(pipe, 1, udp_frame())
+    assert out[2][0][12:16] == bytes.fromhex("88a80007")
+    assert out[3][0][12:14] == b"\x08\x00"
