@@ -77,7 +77,7 @@ def outputs_to_port(actions: Iterable, port: int) -> bool:
     through `port`, the out_port filter of flow_mod and flow stats."""
     for action in actions:
         kind = type(action)
-        if kind is A.Output or kind is A.Enqueue:
+        if kind is A.Output or kind is A.Enqueue or kind is A.OutputTrunc:
             if action.port == port:
                 return True
         elif kind is A.Controller:

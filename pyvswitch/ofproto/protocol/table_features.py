@@ -11,6 +11,7 @@ only asks.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import struct
 
 from pyvswitch.ofproto.protocol.errors import BAD_LEN, DecodeError
@@ -46,12 +47,22 @@ class TableFeatures:
     properties: tuple[tuple[int, bytes], ...] = ()
 
     def encode(self) -> bytes:
+        return _encoded(self)
+
+    def _encode(self) -> bytes:
         props = b"".join(_PROPERTY.pack(ptype, _PROPERTY.size + len(payload)) + payload
                          + b"\0" * (-(len(payload) + _PROPERTY.size) % 8)
                          for ptype, payload in self.properties)
         return _ENTRY.pack(_ENTRY.size + len(props), self.table_id,
                            self.name.encode()[:31], self.metadata_match, self.metadata_write,
                            self.config, self.max_entries) + props
+
+
+@functools.lru_cache(maxsize=2048)
+def _encoded(entry: TableFeatures) -> bytes:
+    """A switch reports the same 254 entries again and again (stock ovs-ofctl asks for them
+    before most commands at 1.3+): encode each once."""
+    return entry._encode()
 
 
 def decode_entries(body: bytes) -> tuple[TableFeatures, ...]:
