@@ -10,9 +10,10 @@ after the table stats, only when names are shown (--names, or stdout a terminal)
 for the table names (TABLE may be a number, "all" or a name), then checks SETTING against the
 versions allowed with -O.  SETTING is one of ovs-ofctl(8)'s words: drop, continue, controller
 (the table-miss behaviour, OpenFlow 1.1 and 1.2 only), evict, noevict, vacancy:LOW,HIGH and
-novacancy (OpenFlow 1.4+).  Before a 1.4+ table mod, ovs-ofctl reads the table's current
-description (OFPMP_TABLE_DESC) to keep the settings it does not change; this client does not
-have that request yet, so in 1.4+ it sends the table mod alone (see the TODO in cmd_mod_table).
+novacancy (OpenFlow 1.4+).  The connection offers only the allowed versions that can carry
+SETTING.  When 1.4 or 1.5 is allowed, each table mod follows an OFPMP_TABLE_DESC request, to
+keep the setting the user did not name (an eviction change keeps vacancy events, a vacancy
+change keeps eviction and its flags); TABLE "all" is then tables 0-253, one at a time.
 
 Errors are stock's: a setting the versions cannot carry, "unknown table", "invalid table_mod
 setting", the vacancy range messages, and "last table's flow miss handling can not be
@@ -178,7 +179,40 @@ def table_mod_message(version: int, xid: int, fields: dict) -> m.TableMod:
     return m.TableMod(version=version, xid=xid, table_id=fields["table_id"],
                       config=tm.config_for(version, settings.get("miss", tm.MISS_DEFAULT),
                                            settings.get("evict"), settings.get("vacancy")),
+                      eviction_flags=fields.get("eviction_flags"),
                       vacancy=fields.get("vacancy"))
+
+
+def _keeping_current(fields: dict, desc) -> dict:
+    """`fields` with the setting the user did not name taken from the table's description,
+    as ovs-ofctl does: an eviction change keeps vacancy events as they are, a vacancy change
+    keeps eviction and its flags.  (TableDesc carries no vacancy thresholds, so kept vacancy
+    events are written with thresholds 0,0.)"""
+    settings = dict(fields["settings"])
+    fields = dict(fields, settings=settings)
+    config = desc.config if desc is not None else 0
+    if "evict" in settings:
+        settings["vacancy"] = bool(config & tm.OFPTC14_VACANCY_EVENTS)
+        if settings["vacancy"]:
+            fields["vacancy"] = (0, 0, 0)
+    elif "vacancy" in settings:
+        settings["evict"] = bool(config & tm.OFPTC14_EVICTION)
+        fields["eviction_flags"] = desc.eviction_flags if desc is not None else 0
+    return fields
+
+
+def _table_desc(session, channel, table_id: int):
+    """The table's entry of an OFPMP_TABLE_DESC reply (None if the switch lists no such
+    table)."""
+    if channel.version < OFP14:
+        session.fatal("dump-table-desc needs OpenFlow 1.4 or later ('-O OpenFlow14')")
+    replies = channel.transact(m.TableDescRequest(version=channel.version,
+                                                  xid=channel.next_xid()))
+    for reply in replies:
+        if not isinstance(reply, m.TableDescReply):
+            session.fatal("received bad reply: %s" % ofctl_text.format_message(reply))
+    return next((desc for reply in replies for desc in reply.tables
+                 if desc.table_id == table_id), None)
 
 
 def cmd_mod_table(session, switch: str, table: str, setting: str) -> None:
@@ -192,8 +226,6 @@ def cmd_mod_table(session, switch: str, table: str, setting: str) -> None:
     if not allowed & frozenset(usable):
         session.fatal("table_mod '%s' requires one of the OpenFlow versions %s" % (
             setting, ", ".join(_VERSION_NAMES[version] for version in usable)))
-    # TODO(table desc): in 1.4+ ovs-ofctl first reads OFPMP_TABLE_DESC to keep the
-    # eviction and vacancy settings this table mod does not change.
     # LOCAL SHIM until Session.open takes the versions to offer: ovs-ofctl offers only the
     # allowed versions that can carry the setting.
     options = session.options
@@ -203,13 +235,28 @@ def cmd_mod_table(session, switch: str, table: str, setting: str) -> None:
     finally:
         session.options = options
     try:
-        request = table_mod_message(channel.version, channel.next_xid(), fields)
-        error = channel.transact_noreply([request])
+        if allowed & frozenset(_CONFIG_VERSIONS):
+            # As ovs-ofctl: in 1.4+ each table's description first, so the table mod keeps
+            # what it does not change; "all" is every table but the last, one by one.
+            tables = (range(_LAST_TABLE) if fields["table_id"] == tm.OFPTT_ALL
+                      else [fields["table_id"]])
+            for table_id in tables:
+                error = _send(channel, _keeping_current(
+                    dict(fields, table_id=table_id), _table_desc(session, channel, table_id)))
+                if error is not None:
+                    break
+        else:
+            error = _send(channel, fields)
     finally:
         channel.close()
     if error is not None:
         sys.stderr.write(ofctl_text.format_message(error))
         raise SystemExit(1)
+
+
+def _send(channel, fields: dict):
+    return channel.transact_noreply([table_mod_message(channel.version, channel.next_xid(),
+                                                       fields)])
 
 
 # name: (function, minimum arguments, maximum arguments), for pyvs-ofctl's COMMANDS.

@@ -8,15 +8,19 @@ prints, byte for byte, with the same exit status and stderr, in every OpenFlow v
 mod-table's refusals (settings a version cannot carry, unknown tables, bad vacancy ranges)
 must be stock's too, and a table-miss mod at OpenFlow 1.1 must show in the stock switch's
 table stats.  Against a FakeSwitch, pyvs-ofctl sends the requests stock sends, in its order.
-(Names show only where the stock switch reports them: table stats before 1.3,
+Through a recording proxy in front of pyvswitchd, mod-table's messages (1.4+ table desc
+requests included) are stock's byte for byte.  (Names show only where the stock switch reports them: table stats before 1.3,
 table features from 1.3.)  Skipped without stock Open vSwitch.
 """
 from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
 
@@ -134,3 +138,86 @@ def test_requests_are_stocks(tmp_path, version, args):
                            capture_output=True, text=True, timeout=30)
             results.append(_requests(switch))
     assert results[0] == results[1]
+
+
+class RecordingProxy:
+    """A Unix socket in front of `upstream` that records what each client sends, as
+    (version, type, bytes after the transaction id) per message, HELLOs left out."""
+
+    def __init__(self, path, upstream: str):
+        self.path, self.upstream = str(path), upstream
+        self.sent: list = []
+        self._listener = socket.socket(socket.AF_UNIX)
+        self._listener.bind(self.path)
+        self._listener.listen(8)
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            server = socket.socket(socket.AF_UNIX)
+            server.connect(self.upstream)
+            threading.Thread(target=self._pump, args=(client, server, True), daemon=True).start()
+            threading.Thread(target=self._pump, args=(server, client, False),
+                             daemon=True).start()
+
+    def _pump(self, source, sink, record):
+        buffer = b""
+        while True:
+            try:
+                data = source.recv(65536)
+            except OSError:
+                data = b""
+            if not data:
+                for end in (source, sink):
+                    end.close()
+                return
+            if record:
+                buffer += data
+                while len(buffer) >= 8 and len(buffer) >= int.from_bytes(buffer[2:4], "big"):
+                    length = int.from_bytes(buffer[2:4], "big")
+                    if buffer[1] != 0:
+                        self.sent.append((buffer[0], buffer[1], buffer[8:length].hex()))
+                    buffer = buffer[length:]
+            try:
+                sink.sendall(data)
+            except OSError:
+                return
+
+    def take(self) -> list:
+        time.sleep(0.2)
+        sent, self.sent = self.sent, []
+        return sent
+
+    def close(self):
+        self._listener.close()
+
+
+@needs_stock_ovs
+@pytest.mark.parametrize("version,table,setting", [
+    ("OpenFlow15", "1", "evict"), ("OpenFlow14", "2", "noevict"),
+    ("OpenFlow15", "3", "vacancy:10,20"), ("OpenFlow15", "3", "novacancy"),
+    ("OpenFlow15", "all", "evict"), ("OpenFlow11", "1", "continue"),
+    ("OpenFlow11,OpenFlow15", "1", "drop")])
+def test_table_mods_on_pyvswitchd_are_stocks(switches, tmp_path, version, table, setting):
+    env, target = switches["ours"]
+    proxy = RecordingProxy(tmp_path / "proxy.sock", target[len("unix:"):])
+    try:
+        results = []
+        for run in (_stock, _ours):
+            outcome = run(env, "unix:" + proxy.path, version, "mod-table", table, setting)
+            results.append((outcome, proxy.take()))
+    finally:
+        proxy.close()
+    assert results[0] == results[1]
+    kinds = [kind for _version, kind, _body in results[0][1]]
+    table_descs = [body for _version, kind, body in results[0][1]
+                   if kind == 18 and body.startswith("000e")]
+    assert (17 in kinds) == (results[0][0][0] == 0)
+    # Every 1.4+ table mod follows a table desc request; "all" is 254 of each.
+    mods_14 = [kind for version, kind, _body in results[0][1] if kind == 17 and version >= 5]
+    assert len(table_descs) == len(mods_14) == (254 if table == "all" and "15" in version
+                                                 else len(mods_14))

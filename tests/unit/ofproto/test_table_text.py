@@ -125,3 +125,21 @@ def test_table_mod_in_openflow10_is_not_a_table_mod():
 ])
 def test_field_lists_fold_as_stock(names, folded):
     assert " ".join(ofctl_text.fold_names(names)) == folded
+
+
+@pytest.mark.parametrize("setting,desc_config,config,eviction_flags,vacancy", [
+    ("evict", tm.OFPTC14_VACANCY_EVENTS,
+     tm.OFPTC14_EVICTION | tm.OFPTC14_VACANCY_EVENTS, None, (0, 0, 0)),
+    ("noevict", tm.OFPTC14_EVICTION, 0, None, None),
+    ("vacancy:5,9", tm.OFPTC14_EVICTION,
+     tm.OFPTC14_EVICTION | tm.OFPTC14_VACANCY_EVENTS, 3, (5, 9, 0)),
+    ("novacancy", 0, 0, 3, None)])
+def test_openflow14_table_mods_keep_what_they_do_not_change(setting, desc_config, config,
+                                                              eviction_flags, vacancy):
+    from pyvswitch.ofproto.protocol.table_features import TableDesc
+    fields, _ = ofctl_tables.parse_table_mod("4", setting)
+    kept = ofctl_tables._keeping_current(fields, TableDesc(table_id=4, config=desc_config,
+                                                           eviction_flags=3))
+    message = ofctl_tables.table_mod_message(6, 9, kept)
+    assert (message.config, message.eviction_flags, message.vacancy) == (
+        config, eviction_flags, vacancy)
