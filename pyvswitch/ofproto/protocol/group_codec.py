@@ -13,8 +13,11 @@ NTR selection method) follow the buckets; we keep those raw.  The Nicira forms u
 layout with OpenFlow 1.0 actions.  Group statistics carry durations from 1.3 on (and in
 NXST_GROUP); the description request names a group in the 1.5 layout only.
 
-Encoding writes a weight property for select groups only and watch properties only when set,
-as ovs-ofctl does.  Every decoder returns the message's fields as a dict for the codec's
+Encoding writes a weight property for select groups and for other buckets with a weight (as
+insert-buckets, which names no type, may have), watch properties only when set, as
+ovs-ofctl does.  A group_mod of type all or indirect whose buckets
+watch is OFPGMFC_WATCH_UNSUPPORTED, as Open vSwitch decodes it.  Every decoder returns the
+message's fields as a dict for the codec's
 tables; malformed input raises DecodeError.
 """
 from __future__ import annotations
@@ -93,7 +96,7 @@ def _encode_bucket_11(version: int, bucket: m.GroupBucket) -> bytes:
 def _encode_bucket_15(version: int, group_type: int, bucket: m.GroupBucket) -> bytes:
     actions = encode_actions(version, bucket.actions)
     properties = b""
-    if group_type == m.OFPGT_SELECT:
+    if group_type == m.OFPGT_SELECT or bucket.weight:
         properties += _WEIGHT_PROPERTY.pack(_OFPGBPT_WEIGHT, _WEIGHT_PROPERTY.size,
                                             bucket.weight)
     if bucket.watch_port != m.OFPP_ANY:
@@ -174,7 +177,21 @@ def _decode_bucket_properties(data: bytes) -> dict:
 
 # ---- GROUP_MOD ---------------------------------------------------------------------------
 
+def _check_watches(fields: dict) -> dict:
+    """Only fast_failover and select groups watch ports or groups: ovs-vswitchd refuses a
+    watch elsewhere while decoding (OFPGMFC_WATCH_UNSUPPORTED)."""
+    if fields["type"] in (m.OFPGT_ALL, m.OFPGT_INDIRECT) and any(
+            bucket.watch_port != m.OFPP_ANY or bucket.watch_group != m.OFPG_ANY
+            for bucket in fields["buckets"]):
+        raise DecodeError(WATCH_UNSUPPORTED, "watch in a group that cannot watch")
+    return fields
+
+
 def decode_group_mod(version: int, body: bytes) -> dict:
+    return _check_watches(_decode_group_mod(version, body))
+
+
+def _decode_group_mod(version: int, body: bytes) -> dict:
     if _layout_15(version):
         _need(body, 0, _GROUP_MOD_15.size, "group_mod")
         command, group_type, group_id, buckets_length, command_bucket_id = \
