@@ -364,9 +364,13 @@ class Bridge:
     def table_stats(self) -> list:
         """messages.TableStats for every visible table (0-253)."""
         with self._lock:
+            # What OpenFlow 1.0 table stats also carry: every 1.0 wildcard and the limit.
             return [m.TableStats(table_id=table.table_id, active_count=table.n_rules,
                                  lookup_count=table.lookup_count,
-                                 matched_count=table.matched_count)
+                                 matched_count=table.matched_count,
+                                 name=table.config.name or "",
+                                 wildcards=_OFPFW10_ALL,
+                                 max_entries=table.config.max_entries)
                     for table in self._tables.tables[:xlate.N_TABLES - 1]]
 
     def flow_now(self) -> float:
@@ -603,6 +607,7 @@ class _TablesForTranslation:
         return self._tables.tables[table_id].config.miss == MISS_CONTINUE
 
 
+_OFPFW10_ALL = (1 << 22) - 1
 #: Flow changes applied per hold of the bridge lock in a big atomic batch.
 APPLY_STEP = 500
 
