@@ -264,11 +264,18 @@ class ConnectionManager:
         OUTPUT_LIMIT; False if the client had to be dropped."""
         while client.out_bytes < OUTPUT_LIMIT and not client.connection.closed:
             if client.streaming is not None:
-                message = next(client.streaming, None)
+                try:
+                    message = next(client.streaming, None)
+                    if message is not None:
+                        client.connection.send(message)
+                except Exception:  # a reply that cannot be encoded must not stop the thread
+                    log.exception("%s<->%s: failed to send a reply", self.bridge_name,
+                                  client.name)
+                    self._drop(client, None)
+                    return False
                 if message is None:
                     client.streaming = None
                 else:
-                    client.connection.send(message)
                     self._collect(client)
                 continue
             if not client.backlog:

@@ -16,6 +16,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Iterable, Optional, Protocol
 
+from pyvswitch import fields as F
+from pyvswitch.ofproto import ofpact as a
 from pyvswitch.ofproto.bundles import Bundles
 from pyvswitch.ofproto.protocol import codec, errors
 from pyvswitch.ofproto.protocol import messages as m
@@ -59,7 +61,33 @@ class FlowTables(Protocol):
         """The bridge's Geneve TLV map (a pyvswitch.ofproto.tlv_map.TlvMap)."""
 
 
-def _flow_stats(rule, now: float, nxm: bool) -> m.FlowStats:
+def _as_of10(actions: tuple) -> tuple:
+    """Actions as OpenFlow 1.0 can carry them: a push_vlan (which 1.0 lacks) followed by a
+    set of vlan_vid or vlan_pcp is 1.0's mod_vlan_vid / mod_vlan_pcp, which pushes a tag
+    itself (what a flow added as mod_vlan_vid at 1.1+ is made of); Open vSwitch's 1.0
+    replies say it so too."""
+    result, index = [], 0
+    while index < len(actions):
+        action = actions[index]
+        following = actions[index + 1] if index + 1 < len(actions) else None
+        if (type(action) is a.PushVlan and action.ethertype == F.ETH_TYPE_VLAN
+                and type(following) is a.SetField and following.field in ("vlan_vid",
+                                                                            "vlan_pcp")):
+            if following.field == "vlan_vid":
+                result.append(a.SetVlanVid(following.value & 0x0FFF, push=True))
+            else:
+                result.append(a.SetVlanPcp(following.value & 7, push=True))
+            index += 2
+            continue
+        nested = getattr(action, "actions", None)
+        if nested is not None:
+            action = dataclasses.replace(action, actions=_as_of10(nested))
+        result.append(action)
+        index += 1
+    return tuple(result)
+
+
+def _flow_stats(rule, now: float, nxm: bool, version: int = 0) -> m.FlowStats:
     # Open vSwitch keeps rule times in milliseconds, so durations end in six zeros of
     # nanoseconds (ovs-ofctl then prints "duration=0.015s").
     age_ms = int(max(now - rule.created, 0.0) * 1000)
@@ -68,7 +96,8 @@ def _flow_stats(rule, now: float, nxm: bool) -> m.FlowStats:
         duration_nsec=age_ms % 1000 * 1000000, priority=rule.priority,
         idle_timeout=rule.idle_timeout, hard_timeout=rule.hard_timeout, cookie=rule.cookie,
         packet_count=rule.n_packets, byte_count=rule.n_bytes, match=rule.match,
-        actions=rule.actions, flags=rule.flags, importance=rule.importance,
+        actions=_as_of10(rule.actions) if version == OFP10 else rule.actions,
+        flags=rule.flags, importance=rule.importance,
         idle_age=int(max(rule.idle_age(now), 0)) if nxm else None,
         hard_age=_whole_seconds(rule.hard_age(now)) if nxm else None)
 
@@ -227,7 +256,8 @@ _STREAM_STEP = 256
 def _streamed_replies(request: m.FlowStatsRequest, rules: list, now: float, nxm: bool):
     held = None
     for start in range(0, max(len(rules), 1), _STREAM_STEP):
-        flows = [_flow_stats(rule, now, nxm) for rule in rules[start:start + _STREAM_STEP]]
+        flows = [_flow_stats(rule, now, nxm, request.version)
+                 for rule in rules[start:start + _STREAM_STEP]]
         for reply in codec.flow_stats_replies(request.version, request.xid, flows, nxm):
             if held is not None:
                 yield dataclasses.replace(held, flags=held.flags | m.OFPMPF_REPLY_MORE)
