@@ -175,6 +175,8 @@ class FlowSession:
         if isinstance(request, m.TlvTableRequest):
             return [tables.tlv_map().reply(request)]
         # OpenFlow groups (pyvswitch.ofproto.group_table), through tables.group_table().
+        if isinstance(request, m.GroupMod) and request.command == m.OFPGC_DELETE:
+            return self._delete_groups(request, tables)
         if isinstance(request, (m.GroupMod, m.GroupStatsRequest, m.GroupDescRequest,
                                 m.GroupFeaturesRequest)):
             return tables.group_table().answer(request)
@@ -222,6 +224,17 @@ class FlowSession:
                                      flags=m.OFPMPF_REPLY_MORE if index < len(replies) - 1
                                      else 0, tables=tuple(part))
                 for index, part in enumerate(replies)]
+
+    def _delete_groups(self, request: m.GroupMod, tables: FlowTables) -> list[m.Message]:
+        """A group that goes takes the flows that send to it, as in Open vSwitch."""
+        groups = tables.group_table()
+        doomed = [desc.group_id for desc in groups.table.descriptions(request.group_id)]
+        replies = groups.answer(request)
+        if not replies:
+            tables.apply_flow_mods([
+                m.FlowMod(version=request.version, xid=request.xid, command=m.OFPFC_DELETE,
+                          table_id=m.OFPTT_ALL, out_group=group_id) for group_id in doomed])
+        return replies
 
     # ---- statistics ----
     def _selected(self, request, tables: FlowTables) -> list:

@@ -267,3 +267,19 @@ def test_flows_on_unmapped_tun_metadata_are_refused_alike(switches):
 def test_set_field_to_unmapped_tun_metadata_is_refused_alike(switches):
     stock, ours = switches.both("add-flow", "actions=set_field:0x1->tun_metadata9,output:1")
     assert (ours.returncode, ours.stderr) == (stock.returncode, stock.stderr)
+
+
+def test_deleting_a_group_deletes_the_flows_that_use_it_alike(switches):
+    for result in switches.both("del-flows"):
+        assert result.returncode == 0
+    for step in (("add-group", "-OOpenFlow13", "group_id=7,type=all,bucket=output:1"),
+                 ("add-group", "-OOpenFlow13", "group_id=8,type=all,bucket=output:2"),
+                 ("add-flow", "-OOpenFlow13", "priority=5,in_port=1,actions=group:7"),
+                 ("add-flow", "-OOpenFlow13", "priority=6,in_port=1,actions=group:8"),
+                 ("del-groups", "-OOpenFlow13", "group_id=7"),
+                 ("dump-flows", "--no-stats"),
+                 ("del-groups", "-OOpenFlow13"),
+                 ("dump-flows", "--no-stats")):
+        stock, ours = switches.both(*step)
+        assert (ours.returncode, _sorted_lines(ours.stdout), ours.stderr) == (
+            stock.returncode, _sorted_lines(stock.stdout), stock.stderr), step
