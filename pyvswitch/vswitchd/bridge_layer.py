@@ -66,8 +66,7 @@ TXN_RETRY_INTERVAL = 1.0
 # Columns this layer reads: changes to them trigger reconfiguration.
 _READ = {
     "Open_vSwitch": ["bridges", "next_cfg", "other_config"],
-    "Bridge": ["name", "ports", "other_config", "datapath_type", "fail_mode", "controller",
-               "flow_tables"],
+    "Bridge": ["name", "ports", "other_config", "datapath_type", "fail_mode", "flow_tables"],
     "Flow_Table": ["name", "flow_limit", "overflow_policy", "groups", "prefixes"],
     "Port": ["name", "interfaces", "tag", "trunks", "vlan_mode", "other_config"],
     "Interface": ["name", "type", "options", "ofport_request", "mtu_request"],
@@ -195,7 +194,9 @@ class ConfigReader:
                                 tuple(sorted(table_row.prefixes)) or None))
         return (row.name, tuple(sorted(row.other_config.items())), _uuids(row, "ports"),
                 row.datapath_type or "system", _optional(row.fail_mode) or "standalone",
-                bool(row.controller), tuple(flow_tables))
+                # Controllers are not connected to yet, so a standalone bridge is always as
+                # OVS's is when it cannot reach them (fail open): it keeps its NORMAL flow.
+                False, tuple(flow_tables))
 
     def _parse_port(self, row) -> tuple:
         vlan = (_optional(row.vlan_mode), _optional(row.tag), frozenset(row.trunks),

@@ -76,7 +76,7 @@ class Idl:
         if table == "Bridge":
             name, other_config, ports = record
             row = Row(u, name=name, other_config=dict(other_config), datapath_type="",
-                      fail_mode=[], controller=[], flow_tables={})
+                      fail_mode=[], flow_tables={})
             row._data["ports"] = Refs(ports)
         elif table == "Port":
             name, tag, ifaces = record
