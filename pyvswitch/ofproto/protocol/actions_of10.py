@@ -12,7 +12,8 @@ from typing import Callable
 
 from pyvswitch.ofproto import ofpact as A
 from pyvswitch.ofproto.protocol.action_errors import BAD_ARGUMENT, BAD_OUT_PORT
-from pyvswitch.ofproto.protocol.actions_of11 import of_action
+from pyvswitch.ofproto.protocol.actions_of11 import (decode_mac, decode_nw_tos, decode_u16,
+                                                      decode_u32, of_action)
 from pyvswitch.ofproto.protocol.errors import DecodeError
 
 OFPAT10_OUTPUT = 0
@@ -90,42 +91,18 @@ def _strip_vlan(body, nested):
     return A.StripVlan("strip_vlan")
 
 
-def _mac(cls):
-    def decode(body, nested):
-        return cls(int.from_bytes(body[:6], "big"))
-    return decode
-
-
-def _u32(cls):
-    def decode(body, nested):
-        return cls(struct.unpack_from("!I", body)[0])
-    return decode
-
-
-def _u16(cls):
-    def decode(body, nested):
-        return cls(struct.unpack_from("!H", body)[0])
-    return decode
-
-
-def _nw_tos(body, nested):
-    if body[0] & 3:
-        raise DecodeError(BAD_ARGUMENT, "nw_tos %#x has ECN bits" % body[0])
-    return A.SetIpDscp(body[0])
-
-
 # type: (fixed body length, decoder)
 DECODERS: dict[int, tuple[int, Callable]] = {
     OFPAT10_OUTPUT: (4, _output),
     OFPAT10_SET_VLAN_VID: (4, _vlan_vid),
     OFPAT10_SET_VLAN_PCP: (4, _vlan_pcp),
     OFPAT10_STRIP_VLAN: (4, _strip_vlan),
-    OFPAT10_SET_DL_SRC: (12, _mac(A.SetEthSrc)),
-    OFPAT10_SET_DL_DST: (12, _mac(A.SetEthDst)),
-    OFPAT10_SET_NW_SRC: (4, _u32(A.SetIpv4Src)),
-    OFPAT10_SET_NW_DST: (4, _u32(A.SetIpv4Dst)),
-    OFPAT10_SET_NW_TOS: (4, _nw_tos),
-    OFPAT10_SET_TP_SRC: (4, _u16(A.SetL4SrcPort)),
-    OFPAT10_SET_TP_DST: (4, _u16(A.SetL4DstPort)),
+    OFPAT10_SET_DL_SRC: (12, decode_mac(A.SetEthSrc)),
+    OFPAT10_SET_DL_DST: (12, decode_mac(A.SetEthDst)),
+    OFPAT10_SET_NW_SRC: (4, decode_u32(A.SetIpv4Src)),
+    OFPAT10_SET_NW_DST: (4, decode_u32(A.SetIpv4Dst)),
+    OFPAT10_SET_NW_TOS: (4, decode_nw_tos),
+    OFPAT10_SET_TP_SRC: (4, decode_u16(A.SetL4SrcPort)),
+    OFPAT10_SET_TP_DST: (4, decode_u16(A.SetL4DstPort)),
     OFPAT10_ENQUEUE: (12, _enqueue),
 }

@@ -210,25 +210,25 @@ def _set_vlan_pcp(body, nested):
     return A.SetVlanPcp(_checked(body[0], 7, "VLAN priority"), push=False)
 
 
-def _mac(cls):
+def decode_mac(cls):
     def decode(body, nested):
         return cls(int.from_bytes(body[:6], "big"))
     return decode
 
 
-def _u32(cls):
+def decode_u32(cls):
     def decode(body, nested):
         return cls(struct.unpack_from("!I", body)[0])
     return decode
 
 
-def _u16(cls):
+def decode_u16(cls):
     def decode(body, nested):
         return cls(struct.unpack_from("!H", body)[0])
     return decode
 
 
-def _nw_tos(body, nested):
+def decode_nw_tos(body, nested):
     if body[0] & 3:
         raise DecodeError(BAD_ARGUMENT, "nw_tos %#x has ECN bits" % body[0])
     return A.SetIpDscp(body[0])
@@ -279,14 +279,14 @@ DECODERS: dict[int, tuple[frozenset, Optional[int], Callable]] = {
     OFPAT11_OUTPUT: (_ALL_11, 12, _output),
     OFPAT11_SET_VLAN_VID: (_ALL_11, 4, _set_vlan_vid),
     OFPAT11_SET_VLAN_PCP: (_ALL_11, 4, _set_vlan_pcp),
-    OFPAT11_SET_DL_SRC: (_ALL_11, 12, _mac(A.SetEthSrc)),
-    OFPAT11_SET_DL_DST: (_ALL_11, 12, _mac(A.SetEthDst)),
-    OFPAT11_SET_NW_SRC: (_ALL_11, 4, _u32(A.SetIpv4Src)),
-    OFPAT11_SET_NW_DST: (_ALL_11, 4, _u32(A.SetIpv4Dst)),
-    OFPAT11_SET_NW_TOS: (_ALL_11, 4, _nw_tos),
+    OFPAT11_SET_DL_SRC: (_ALL_11, 12, decode_mac(A.SetEthSrc)),
+    OFPAT11_SET_DL_DST: (_ALL_11, 12, decode_mac(A.SetEthDst)),
+    OFPAT11_SET_NW_SRC: (_ALL_11, 4, decode_u32(A.SetIpv4Src)),
+    OFPAT11_SET_NW_DST: (_ALL_11, 4, decode_u32(A.SetIpv4Dst)),
+    OFPAT11_SET_NW_TOS: (_ALL_11, 4, decode_nw_tos),
     OFPAT11_SET_NW_ECN: (_ALL_11, 4, _nw_ecn),
-    OFPAT11_SET_TP_SRC: (_ALL_11, 4, _u16(A.SetL4SrcPort)),
-    OFPAT11_SET_TP_DST: (_ALL_11, 4, _u16(A.SetL4DstPort)),
+    OFPAT11_SET_TP_SRC: (_ALL_11, 4, decode_u16(A.SetL4SrcPort)),
+    OFPAT11_SET_TP_DST: (_ALL_11, 4, decode_u16(A.SetL4DstPort)),
     OFPAT11_SET_MPLS_LABEL: (_ALL_11, 4, _mpls_label),
     OFPAT11_SET_MPLS_TC: (_ALL_11, 4, _mpls_tc),
     OFPAT11_SET_MPLS_TTL: (_ALL_11, 4, _u8(A.SetMplsTtl)),
@@ -295,8 +295,8 @@ DECODERS: dict[int, tuple[frozenset, Optional[int], Callable]] = {
     OFPAT11_POP_VLAN: (_ALL_11, 4, _constant(A.StripVlan("pop_vlan"))),
     OFPAT11_PUSH_MPLS: (_ALL_11, 4, _ethertype(A.PushMpls, MPLS_ETHERTYPES)),
     OFPAT11_POP_MPLS: (_ALL_11, 4, _ethertype(A.PopMpls, ())),
-    OFPAT11_SET_QUEUE: (_ALL_11, 4, _u32(A.SetQueue)),
-    OFPAT11_GROUP: (_ALL_11, 4, _u32(A.Group)),
+    OFPAT11_SET_QUEUE: (_ALL_11, 4, decode_u32(A.SetQueue)),
+    OFPAT11_GROUP: (_ALL_11, 4, decode_u32(A.Group)),
     OFPAT11_SET_NW_TTL: (_ALL_11, 4, _u8(A.SetIpTtl)),
     OFPAT11_DEC_NW_TTL: (_ALL_11, 4, _constant(A.DecTtl())),
     OFPAT12_SET_FIELD: (frozenset(range(OFP12, OFP15)), None, _set_field(OFP12)),
