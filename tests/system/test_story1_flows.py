@@ -5,7 +5,6 @@ Each test runs twice, once with pyvs-ofctl and once with Debian's stock ovs-ofct
 mgmt socket through OVS_RUNDIR, the lab's run dir).  The daemon runs in the lab's host namespace, which plays the
 story's root namespace; tcpdump on br0 there records what the bridge delivers to its LOCAL port.
 """
-import time
 
 import pytest
 from scapy.layers.inet import ICMP, IP

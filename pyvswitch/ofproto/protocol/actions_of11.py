@@ -16,8 +16,7 @@ from typing import Callable, Optional
 from pyvswitch.ofproto import ofpact as A
 from pyvswitch.ofproto.protocol import oxm
 from pyvswitch.ofproto.protocol.action_errors import (BAD_ARGUMENT, BAD_OUT_PORT,
-                                                      BAD_SET_ARGUMENT, BAD_SET_LEN,
-                                                      BAD_SET_TYPE)
+                                                      BAD_SET_ARGUMENT, BAD_SET_LEN)
 from pyvswitch.ofproto.protocol.action_fields import (bits_of, check_subfield,
                                                       field_named_by, header_for, pull_header)
 from pyvswitch.ofproto.protocol.errors import BAD_FIELD, BAD_WILDCARDS, DecodeError

@@ -1,6 +1,5 @@
 """Datapath actions on frames: outputs, VLAN tags (QinQ too), MPLS labels, truncation, field rewrites
 with checksums (scapy checks them; every field on every kind of frame is in test_set_fields)."""
-import struct
 
 import pytest
 from scapy.contrib.mpls import MPLS
