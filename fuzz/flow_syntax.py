@@ -15,12 +15,11 @@ Seeds: the flows of tests/data/syntax/flows.txt and the bad flows of errors.txt.
 """
 from __future__ import annotations
 
-import hashlib
 import pathlib
 import re
 import sys
 
-from fuzz.instrumented import instrumented_when_main
+from fuzz.instrumented import instrumented_when_main, run_as_program
 
 with instrumented_when_main(__name__):
     from pyvswitch.ofproto.syntax import (FlowSyntaxError, format_actions, format_match,
@@ -87,22 +86,5 @@ def tokens() -> list[bytes]:
     return sorted(words)
 
 
-def write_corpus(directory: pathlib.Path = CORPUS) -> int:
-    directory.mkdir(parents=True, exist_ok=True)
-    corpus = seeds()
-    for seed in corpus:
-        (directory / hashlib.sha1(seed).hexdigest()).write_bytes(seed)
-    return len(corpus)
-
-
-def main(argv: list[str]) -> None:
-    if argv[1:] == ["--write-corpus"]:
-        print("%d seeds written to %s" % (write_corpus(), CORPUS))
-        return
-    import atheris
-    atheris.Setup(argv, check)
-    atheris.Fuzz()
-
-
 if __name__ == "__main__":
-    main(sys.argv)
+    run_as_program(sys.argv, check, seeds, CORPUS)

@@ -18,13 +18,12 @@ runs atheris (coverage-guided) on `check`.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import pathlib
 import struct
 import sys
 
-from fuzz.instrumented import instrumented_when_main
+from fuzz.instrumented import instrumented_when_main, run_as_program
 
 with instrumented_when_main(__name__):
     from pyvswitch.ofproto.protocol import codec
@@ -132,22 +131,5 @@ def seeds() -> list[bytes]:
     return list(dict.fromkeys(found))
 
 
-def write_corpus(directory: pathlib.Path = CORPUS) -> int:
-    directory.mkdir(parents=True, exist_ok=True)
-    corpus = seeds()
-    for seed in corpus:
-        (directory / hashlib.sha1(seed).hexdigest()).write_bytes(seed)
-    return len(corpus)
-
-
-def main(argv: list[str]) -> None:
-    if argv[1:] == ["--write-corpus"]:
-        print("%d seeds written to %s" % (write_corpus(), CORPUS))
-        return
-    import atheris
-    atheris.Setup(argv, check)
-    atheris.Fuzz()
-
-
 if __name__ == "__main__":
-    main(sys.argv)
+    run_as_program(sys.argv, check, seeds, CORPUS)
