@@ -15,6 +15,7 @@ import subprocess
 
 import pytest
 
+from tests import twin_switches
 from tests.harness import Daemon
 from tests.stock_ovs import AVAILABLE, StockOVS
 
@@ -37,33 +38,11 @@ def corpus() -> list[str]:
                 and not any(word in line for word in NOT_YET)]
 
 
-class Switches:
-    """A stock OVS and a pyvswitchd with the same bridge br0."""
-
-    def __init__(self, stock: StockOVS, ours: Daemon):
-        self.stock, self.ours = stock, ours
-        stock.add_bridge("br0", PORTS)
-        command = ["add-br", "br0"]
-        for name, number in PORTS.items():
-            command += ["--", "add-port", "br0", name, "--", "set", "Interface", name,
-                        "ofport_request=%d" % number]
-        ours.vsctl(*command)
-        self.targets = {"stock": (stock.env, "unix:" + stock.mgmt_socket("br0")),
-                        "ours": (ours.env, "unix:" + os.path.join(ours.paths.rundir,
-                                                                   "br0.mgmt"))}
-
-    def ofctl(self, which: str, *args: str, stdin: str | None = None):
-        env, target = self.targets[which]
-        command, rest = args[0], args[1:]
-        options = [a for a in rest if a.startswith("-") and a != "-"]
-        operands = [a for a in rest if not a.startswith("-") or a == "-"]
-        return subprocess.run(["ovs-ofctl", *options, command, target, *operands], env=env,
-                              input=stdin, capture_output=True, text=True, timeout=60)
-
+class Switches(twin_switches.Switches):
     def both(self, *args: str, stdin: str | None = None):
         """Stock ovs-ofctl against each switch; the log lines ovs-ofctl itself writes to
         stderr lose their timestamps, so the two runs compare."""
-        return tuple(_untimed(self.ofctl(which, *args, stdin=stdin)) for which in ("stock", "ours"))
+        return tuple(_untimed(result) for result in super().both(*args, stdin=stdin))
 
 
 def _untimed(result: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
@@ -74,7 +53,7 @@ def _untimed(result: subprocess.CompletedProcess) -> subprocess.CompletedProcess
 @pytest.fixture(scope="module")
 def switches():
     with StockOVS() as stock, Daemon() as ours:
-        yield Switches(stock, ours)
+        yield Switches(stock, ours, PORTS)
 
 
 def _accepted(switches, version: str, flows: list[str]) -> list[str]:

@@ -10,7 +10,6 @@ Skips without stock OVS.
 """
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -19,6 +18,7 @@ import pytest
 
 from tests.harness import Daemon
 from tests.stock_ovs import AVAILABLE, StockOVS
+from tests.twin_switches import Switches
 
 pytestmark = pytest.mark.skipif(not AVAILABLE, reason="stock Open vSwitch not installed")
 
@@ -70,35 +70,10 @@ SCRIPT = [
 ]
 
 
-class Switches:
-    """A stock OVS and a pyvswitchd with the same bridge br0."""
-
-    def __init__(self, stock: StockOVS, ours: Daemon):
-        stock.add_bridge("br0", PORTS)
-        command = ["add-br", "br0"]
-        for name, number in PORTS.items():
-            command += ["--", "add-port", "br0", name, "--", "set", "Interface", name,
-                        "ofport_request=%d" % number]
-        ours.vsctl(*command)
-        self.targets = {"stock": (stock.env, "unix:" + stock.mgmt_socket("br0")),
-                        "ours": (ours.env, "unix:" + os.path.join(ours.paths.rundir,
-                                                                   "br0.mgmt"))}
-
-    def ofctl(self, which: str, command: str, *rest: str, stdin: str | None = None):
-        env, target = self.targets[which]
-        options = [a for a in rest if a.startswith("-") and a != "-"]
-        operands = [a for a in rest if not a.startswith("-") or a == "-"]
-        return subprocess.run(["ovs-ofctl", *options, command, target, *operands], env=env,
-                              input=stdin, capture_output=True, text=True, timeout=60)
-
-    def both(self, *args: str, stdin: str | None = None):
-        return self.ofctl("stock", *args, stdin=stdin), self.ofctl("ours", *args, stdin=stdin)
-
-
 @pytest.fixture(scope="module")
 def switches():
     with StockOVS() as stock, Daemon() as ours:
-        yield Switches(stock, ours)
+        yield Switches(stock, ours, PORTS)
 
 
 def _same(stock, ours, what) -> None:
