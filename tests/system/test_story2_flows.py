@@ -45,12 +45,14 @@ def normal_flow_counters(lab, ofctl) -> tuple[int, int]:
     return int(found[0][0]), int(found[0][1])
 
 
-def counters_reach(lab, ofctl, packets, seconds=5.0) -> tuple[int, int]:
-    """Poll the NORMAL flow's counters until n_packets reaches `packets`; return the last ones read."""
+def counters_reach(lab, ofctl, packets, octets=0, seconds=5.0) -> tuple[int, int]:
+    """Poll the NORMAL flow's counters until n_packets reaches `packets` and n_bytes `octets`; return the
+    last ones read.  (Datapath statistics reach the rule in batches, so a read may see the ARP frames
+    before the last echo frames.)"""
     deadline = time.time() + seconds
     while True:
         counters = normal_flow_counters(lab, ofctl)
-        if counters[0] >= packets or time.time() > deadline:
+        if (counters[0] >= packets and counters[1] >= octets) or time.time() > deadline:
             return counters
         time.sleep(0.2)
 
@@ -74,7 +76,7 @@ def test_counters_drop_flow_by_name_and_del_flows(story2, ofctl):
     before = normal_flow_counters(lab, ofctl)          # IPv6 router solicitations may already have counted
     assert pings(lab, ns1, 5), lab.log()
     # 5 requests and 5 replies at least (plus ARP), each echo frame 98 bytes.
-    packets, octets = counters_reach(lab, ofctl, before[0] + 10)
+    packets, octets = counters_reach(lab, ofctl, before[0] + 10, before[1] + 10 * 98)
     assert packets >= before[0] + 10 and octets >= before[1] + 10 * 98, (before, packets, octets, lab.log())
     assert pings(lab, ns1, 3)
     later = counters_reach(lab, ofctl, packets + 6)
