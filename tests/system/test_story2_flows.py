@@ -79,7 +79,7 @@ def test_counters_drop_flow_by_name_and_del_flows(story2, ofctl):
     packets, octets = counters_reach(lab, ofctl, before[0] + 10, before[1] + 10 * 98)
     assert packets >= before[0] + 10 and octets >= before[1] + 10 * 98, (before, packets, octets, lab.log())
     assert pings(lab, ns1, 3)
-    later = counters_reach(lab, ofctl, packets + 6)
+    later = counters_reach(lab, ofctl, packets + 6, octets + 6 * 98)
     assert later[0] >= packets + 6 and later[1] >= octets + 6 * 98, (packets, octets, later)
 
     lab.cli(ofctl, "add-flow", "br-memeda", "priority=2,in_port=veth11,actions=drop")
